@@ -1,0 +1,170 @@
+"""The `mobilize` command line: the CLI edge of the service layer.
+
+Every command opens at most one transaction and turns `MobilizeError` into red lines on
+stderr and an exit code (2 for bad input), never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+
+from mobilize.core.db import make_engine, session_scope
+from mobilize.core.errors import InvalidScenario, MobilizeError
+from mobilize.core.migrate import current_revision, ensure_schema, head_revision, upgrade
+from mobilize.core.settings import load_settings
+from mobilize.operations import service as operations
+from mobilize.scenario.generator import DEFAULT_START, GeneratorSettings, generate_scenario
+from mobilize.scenario.loader import load_scenario
+from mobilize.scenario.render import render_summary
+from mobilize.scenario.summary import summarize
+from mobilize.scenario.writer import ScenarioFormat, dump_scenario
+
+app = typer.Typer(
+    name="mobilize",
+    help="Interagency support requests and deployment planning.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="The database: schema version and upgrades.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+stdout = Console(highlight=False)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+ScenarioPath = Annotated[
+    Path, typer.Argument(help="Scenario file, YAML or JSON.", show_default=False)
+]
+OutputPath = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+]
+FormatOption = Annotated[
+    str | None,
+    typer.Option(
+        "--format", "-f", help="yaml or json [default: from the output's suffix, else yaml]"
+    ),
+]
+
+
+@app.command()
+def validate(scenario: ScenarioPath) -> None:
+    """Check a scenario file and print its summary; every problem is listed, one per line."""
+    stdout.print(render_summary(summarize(load_scenario(scenario))))
+
+
+@app.command()
+def generate(
+    units: Annotated[int, typer.Option(min=1, help="Number of units.")] = 200,
+    locations: Annotated[int, typer.Option(min=1, help="Number of locations.")] = 9,
+    days: Annotated[int, typer.Option(min=1, help="Days in the planning horizon.")] = 67,
+    seed: Annotated[int, typer.Option(help="Same seed, same scenario.")] = 0,
+    start: Annotated[str, typer.Option(help="First planning day.")] = DEFAULT_START.isoformat(),
+    file_format: FormatOption = None,
+    output: OutputPath = None,
+) -> None:
+    """Write a valid, realistic scenario of any size (for tests and benchmarks)."""
+    settings = GeneratorSettings(
+        units=units, locations=locations, days=days, seed=seed, start=_parse_date(start, "--start")
+    )
+    _write(dump_scenario(generate_scenario(settings), _format(file_format, output)), output)
+
+
+@app.command("import")
+def import_(
+    scenario: ScenarioPath,
+    replace: Annotated[bool, typer.Option(help="Overwrite an operation of the same name.")] = False,
+) -> None:
+    """Store a scenario in the database as an operation."""
+    loaded = load_scenario(scenario)
+    engine = _engine()
+    with session_scope(engine) as session:
+        operation = operations.import_scenario(session, loaded, replace=replace)
+        counts = f"{len(operation.units)} units, {len(operation.locations)} locations"
+    stderr.print(f"imported {loaded.name!r}: {counts}")
+
+
+@app.command()
+def export(
+    operation: Annotated[
+        str | None, typer.Option(help="Operation name; may be left out when only one is stored.")
+    ] = None,
+    file_format: FormatOption = None,
+    output: OutputPath = None,
+) -> None:
+    """Write a stored operation back out as a scenario file."""
+    with session_scope(_engine()) as session:
+        scenario = operations.export_scenario(session, operation)
+    _write(dump_scenario(scenario, _format(file_format, output)), output)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the schema or bring it to the newest revision."""
+    engine = make_engine(load_settings().database_url)
+    upgrade(engine)
+    stderr.print(f"database at revision {current_revision(engine)} ({_safe_url()})")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the schema revision of the database and the newest one this version knows."""
+    engine = make_engine(load_settings().database_url)
+    stdout.print(f"current: {current_revision(engine) or 'none'}  newest: {head_revision()}")
+
+
+def _engine() -> Engine:
+    engine = make_engine(load_settings().database_url)
+    ensure_schema(engine)
+    return engine
+
+
+def _safe_url() -> str:
+    return make_url(load_settings().database_url).render_as_string(hide_password=True)
+
+
+def _format(requested: str | None, output: Path | None) -> ScenarioFormat:
+    if requested is None:
+        return "json" if output is not None and output.suffix.lower() == ".json" else "yaml"
+    if requested == "json":
+        return "json"
+    if requested == "yaml":
+        return "yaml"
+    raise typer.BadParameter(f"{requested!r}: use yaml or json", param_hint="--format")
+
+
+def _parse_date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is not a date (YYYY-MM-DD)", param_hint=option
+        ) from None
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        stderr.print(f"wrote {output}")
+
+
+def main() -> None:
+    try:
+        app()
+    except InvalidScenario as error:
+        for problem in error.problems:
+            stderr.print(str(problem), style="red", markup=False)
+        stderr.print(f"refused: {len(error.problems)} problem(s)", style="red bold")
+        sys.exit(error.exit_code)
+    except MobilizeError as error:
+        stderr.print(f"error: {error.message}", style="red", markup=False)
+        sys.exit(error.exit_code)

@@ -1,0 +1,55 @@
+"""One error hierarchy for the whole application.
+
+Services raise these; the edges (CLI, API, web) each turn them into their own form:
+a red line and an exit code, problem+json, an error page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class MobilizeError(Exception):
+    """Base of every error the application raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(MobilizeError):
+    """The thing asked for does not exist."""
+
+
+class Conflict(MobilizeError):
+    """The change clashes with what is already stored."""
+
+
+class DatabaseNotReady(MobilizeError):
+    """The database schema is missing or older than this version of the code."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file, located as precisely as the parser knows."""
+
+    source: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line is not None else self.source
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class InvalidScenario(MobilizeError):
+    """A scenario file was refused; carries every problem found, not just the first."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the scenario")
+        self.problems = problems

@@ -1,0 +1,175 @@
+"""An operation and what it plans with: locations, capabilities, units, needs, caps.
+
+Records keep their position in the scenario file (`position`) so that an export lists them in
+the order they were written. Dates a file leaves out stay NULL: they follow the horizon.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mobilize.agencies.models import Agency
+from mobilize.core.db import Base
+from mobilize.scenario.schemas import Component
+
+
+def _component_type() -> Enum:
+    """Stored as text with a CHECK constraint: portable, and readable in plain SQL."""
+    return Enum(
+        Component,
+        name="component",
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class Operation(Base):
+    __tablename__ = "operations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    max_deployment_days: Mapped[int]
+    law_enforcement_capabilities: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    locations: Mapped[list[Location]] = relationship(
+        order_by="Location.position", cascade="all, delete-orphan"
+    )
+    capabilities: Mapped[list[CapabilityRecord]] = relationship(
+        order_by="CapabilityRecord.position", cascade="all, delete-orphan"
+    )
+    units: Mapped[list[UnitRecord]] = relationship(
+        order_by="UnitRecord.position", cascade="all, delete-orphan"
+    )
+    requirements: Mapped[list[RequirementRecord]] = relationship(
+        order_by="RequirementRecord.position", cascade="all, delete-orphan"
+    )
+    tasks: Mapped[list[TaskRecord]] = relationship(
+        order_by="TaskRecord.position", cascade="all, delete-orphan"
+    )
+    caps: Mapped[list[CapRecord]] = relationship(
+        order_by="CapRecord.position", cascade="all, delete-orphan"
+    )
+    pass_window: Mapped[PassWindow | None] = relationship(cascade="all, delete-orphan")
+
+
+class _OperationPart:
+    """Columns every record of an operation has."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(
+        ForeignKey("operations.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+
+
+class Location(_OperationPart, Base):
+    __tablename__ = "locations"
+    __table_args__ = (UniqueConstraint("operation_id", "code"),)
+
+    code: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+
+
+class CapabilityRecord(_OperationPart, Base):
+    __tablename__ = "capabilities"
+    __table_args__ = (UniqueConstraint("operation_id", "code"),)
+
+    code: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class UnitRecord(_OperationPart, Base):
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("operation_id", "code"),)
+
+    code: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str | None] = mapped_column(String(200))
+    capability_id: Mapped[int] = mapped_column(ForeignKey("capabilities.id"))
+    component: Mapped[Component] = mapped_column(_component_type())
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    strength: Mapped[int]
+    home_name: Mapped[str] = mapped_column(String(200))
+    home_lat: Mapped[float] = mapped_column(Float)
+    home_lon: Mapped[float] = mapped_column(Float)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
+    deployed_since: Mapped[date | None] = mapped_column(Date)
+    available_from: Mapped[date | None] = mapped_column(Date)
+    available_until: Mapped[date | None] = mapped_column(Date)
+    max_deployment_days: Mapped[int | None]
+
+    capability: Mapped[CapabilityRecord] = relationship()
+    agency: Mapped[Agency | None] = relationship()
+    location: Mapped[Location | None] = relationship()
+
+
+class RequirementRecord(_OperationPart, Base):
+    __tablename__ = "requirements"
+
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    capability_id: Mapped[int] = mapped_column(ForeignKey("capabilities.id"))
+    personnel: Mapped[int]
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+
+    location: Mapped[Location] = relationship()
+    capability: Mapped[CapabilityRecord] = relationship()
+
+
+class TaskRecord(_OperationPart, Base):
+    __tablename__ = "tasks"
+    __table_args__ = (UniqueConstraint("operation_id", "code"),)
+
+    code: Mapped[str] = mapped_column(String(100))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    capability_id: Mapped[int] = mapped_column(ForeignKey("capabilities.id"))
+    personnel: Mapped[int]
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    until: Mapped[date | None] = mapped_column(Date)
+
+    location: Mapped[Location] = relationship()
+    capability: Mapped[CapabilityRecord] = relationship()
+
+
+class CapRecord(_OperationPart, Base):
+    __tablename__ = "caps"
+
+    component: Mapped[Component | None] = mapped_column(_component_type())
+    max_personnel: Mapped[int]
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+
+
+class PassWindow(Base):
+    __tablename__ = "pass_windows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(
+        ForeignKey("operations.id", ondelete="CASCADE"), unique=True
+    )
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    length_days: Mapped[int]
+    blocks: Mapped[int]
+    max_home_distance_km: Mapped[float] = mapped_column(Float)
