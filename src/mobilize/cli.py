@@ -157,9 +157,10 @@ def _write(text: str, output: Path | None) -> None:
         stderr.print(f"wrote {output}")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; exits with 0, 1 (refused or failed) or 2 (bad input)."""
     try:
-        app()
+        app(args=argv)
     except InvalidScenario as error:
         for problem in error.problems:
             stderr.print(str(problem), style="red", markup=False)

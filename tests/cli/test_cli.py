@@ -1,0 +1,127 @@
+"""The command line, end to end: exit codes, output streams, files written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mobilize.cli import main
+from mobilize.scenario.loader import load_scenario
+from tests.conftest import REFERENCE_SCENARIO, SMALL_SCENARIO
+
+
+def run(*args: str) -> int:
+    with pytest.raises(SystemExit) as exit_:
+        main(list(args))
+    return int(exit_.value.code or 0)
+
+
+@pytest.fixture
+def database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("MOBILIZE_DATABASE_URL", database_url)
+    return database_url
+
+
+def test_validate_prints_the_summary_of_the_reference_scenario(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run("validate", str(REFERENCE_SCENARIO)) == 0
+    out = capsys.readouterr().out
+    assert "horizon 2018-11-26 to 2019-01-31 (67 days)" in out
+    assert "5,890" in out
+    assert "2,100" in out
+    assert "4,000" in out
+
+
+def test_validate_refuses_with_exit_2_and_one_line_per_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        SMALL_SCENARIO.read_text()
+        .replace("strength: 450", "strength: -450")
+        .replace("end: 2019-01-31", "end: 2018-01-31")
+    )
+    assert run("validate", str(path)) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert any(line.startswith(f"{path}:") and "units[0].strength:" in line for line in lines)
+    assert any("end: end 2018-01-31 is before start" in line for line in lines)
+    assert "Traceback" not in captured.err
+
+
+def test_validate_a_missing_file_exits_2_without_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run("validate", "no/such/file.yaml") == 2
+    assert "no/such/file.yaml: no such file" in capsys.readouterr().err
+
+
+def test_generate_is_deterministic_and_valid(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.yaml", tmp_path / "b.json"
+    assert (
+        run(
+            "generate",
+            "--units",
+            "120",
+            "--locations",
+            "5",
+            "--days",
+            "40",
+            "--seed",
+            "9",
+            "-o",
+            str(first),
+        )
+        == 0
+    )
+    assert (
+        run(
+            "generate",
+            "--units",
+            "120",
+            "--locations",
+            "5",
+            "--days",
+            "40",
+            "--seed",
+            "9",
+            "-o",
+            str(second),
+        )
+        == 0
+    )
+    assert second.read_text().lstrip().startswith("{")
+    assert load_scenario(first) == load_scenario(second)
+    assert len(load_scenario(first).units) == 120
+
+
+def test_import_then_export_gives_the_same_scenario(
+    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("import", str(REFERENCE_SCENARIO)) == 0
+    assert run("import", str(REFERENCE_SCENARIO)) == 1
+    assert "--replace" in capsys.readouterr().err
+    exported = tmp_path / "exported.yaml"
+    assert run("export", "--format", "yaml", "-o", str(exported)) == 0
+    assert load_scenario(exported) == load_scenario(REFERENCE_SCENARIO)
+
+
+def test_export_to_stdout_prints_only_the_scenario(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("import", str(SMALL_SCENARIO)) == 0
+    capsys.readouterr()
+    assert run("export", "--format", "json") == 0
+    out = capsys.readouterr().out
+    assert out.startswith("{")
+    assert '"name": "Small border test"' in out
+
+
+def test_db_upgrade_then_current(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("db", "upgrade") == 0
+    assert run("db", "current") == 0
+    out = capsys.readouterr().out
+    assert "current: 0001" in out

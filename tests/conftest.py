@@ -1,0 +1,75 @@
+"""Shared fixtures: scenario files and databases (SQLite always, PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+from mobilize.core.db import make_engine
+from mobilize.core.migrate import upgrade
+from mobilize.scenario.loader import load_scenario
+from mobilize.scenario.schemas import Scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE_SCENARIO = ROOT / "scenarios" / "border-2018.yaml"
+SMALL_SCENARIO = Path(__file__).resolve().parent / "fixtures" / "small.yaml"
+POSTGRES_URL_VARIABLE = "MOBILIZE_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(scope="session")
+def reference_scenario() -> Scenario:
+    return load_scenario(REFERENCE_SCENARIO)
+
+
+@pytest.fixture(scope="session")
+def small_scenario() -> Scenario:
+    return load_scenario(SMALL_SCENARIO)
+
+
+def _backends() -> list[object]:
+    postgres = pytest.param(
+        "postgresql",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(
+                not os.environ.get(POSTGRES_URL_VARIABLE),
+                reason=f"{POSTGRES_URL_VARIABLE} is not set",
+            ),
+        ],
+    )
+    return ["sqlite", postgres]
+
+
+@pytest.fixture(params=_backends())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each backend; PostgreSQL gets a throwaway schema per test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'mobilize.db'}"
+        return
+    base_url = os.environ[POSTGRES_URL_VARIABLE]
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(base_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """A database of each backend with the schema built by the migrations."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
