@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
+from mobilize.cli import main
 from mobilize.core.db import make_engine
 from mobilize.core.migrate import upgrade
 from mobilize.scenario.loader import load_scenario
@@ -20,6 +21,13 @@ ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_SCENARIO = ROOT / "scenarios" / "border-2018.yaml"
 SMALL_SCENARIO = Path(__file__).resolve().parent / "fixtures" / "small.yaml"
 POSTGRES_URL_VARIABLE = "MOBILIZE_TEST_POSTGRES_URL"
+
+
+def run_cli(*args: str) -> int:
+    """Run `mobilize ARGS` in-process; the exit code."""
+    with pytest.raises(SystemExit) as exit_:
+        main(list(args))
+    return int(exit_.value.code or 0)
 
 
 @pytest.fixture(scope="session")

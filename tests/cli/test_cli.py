@@ -6,15 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from mobilize.cli import main
 from mobilize.scenario.loader import load_scenario
 from tests.conftest import REFERENCE_SCENARIO, SMALL_SCENARIO
-
-
-def run(*args: str) -> int:
-    with pytest.raises(SystemExit) as exit_:
-        main(list(args))
-    return int(exit_.value.code or 0)
+from tests.conftest import run_cli as run
 
 
 @pytest.fixture

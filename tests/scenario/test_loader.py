@@ -14,7 +14,7 @@ import yaml
 from mobilize.core.errors import InvalidScenario
 from mobilize.scenario.loader import load_scenario, parse_scenario
 from mobilize.scenario.writer import dump_scenario
-from tests.conftest import SMALL_SCENARIO
+from tests.conftest import SMALL_SCENARIO, run_cli
 
 Document = dict[str, Any]
 
@@ -145,12 +145,19 @@ INVALID_CASES = {
 
 
 @pytest.mark.parametrize("case", INVALID_CASES, ids=list(INVALID_CASES))
-def test_invalid_scenario_is_refused_naming_the_field(case: str, tmp_path: Path) -> None:
+def test_invalid_scenario_is_refused_naming_the_field(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     mutate, expected = INVALID_CASES[case]
     document = small_document()
     mutate(document)
     problems = refused(document, tmp_path)
     assert any(expected in problem for problem in problems), problems
+    assert run_cli("validate", str(tmp_path / "scenario.yaml")) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'scenario.yaml'}:" in err
+    assert expected in err
+    assert "Traceback" not in err
 
 
 def test_problem_lines_point_at_the_offending_line(tmp_path: Path) -> None:
