@@ -55,38 +55,9 @@ def test_validate_a_missing_file_exits_2_without_traceback(
 
 def test_generate_is_deterministic_and_valid(tmp_path: Path) -> None:
     first, second = tmp_path / "a.yaml", tmp_path / "b.json"
-    assert (
-        run(
-            "generate",
-            "--units",
-            "120",
-            "--locations",
-            "5",
-            "--days",
-            "40",
-            "--seed",
-            "9",
-            "-o",
-            str(first),
-        )
-        == 0
-    )
-    assert (
-        run(
-            "generate",
-            "--units",
-            "120",
-            "--locations",
-            "5",
-            "--days",
-            "40",
-            "--seed",
-            "9",
-            "-o",
-            str(second),
-        )
-        == 0
-    )
+    options = ["--units", "120", "--locations", "5", "--days", "40", "--seed", "9"]
+    assert run("generate", *options, "-o", str(first)) == 0
+    assert run("generate", *options, "-o", str(second)) == 0
     assert second.read_text().lstrip().startswith("{")
     assert load_scenario(first) == load_scenario(second)
     assert len(load_scenario(first).units) == 120
