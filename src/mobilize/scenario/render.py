@@ -30,7 +30,12 @@ def render_summary(summary: ScenarioSummary) -> RenderableType:
 
 
 def _force_table(summary: ScenarioSummary) -> Table:
-    table = Table(title="Units deployed on start and in reserve", title_justify="left", title_style="bold", min_width=60)
+    table = Table(
+        title="Units deployed on start and in reserve",
+        title_justify="left",
+        title_style="bold",
+        min_width=60,
+    )
     for header in ("component", "capability"):
         table.add_column(header)
     for header in ("deployed units", "personnel", "reserve units", "personnel"):
@@ -48,7 +53,12 @@ def _force_table(summary: ScenarioSummary) -> Table:
 
 
 def _day_one_table(summary: ScenarioSummary) -> Table:
-    table = Table(title=f"Personnel deployed on {summary.start}", title_justify="left", title_style="bold", min_width=60)
+    table = Table(
+        title=f"Personnel deployed on {summary.start}",
+        title_justify="left",
+        title_style="bold",
+        min_width=60,
+    )
     table.add_column("component")
     table.add_column("personnel", justify="right")
     for component in Component:
@@ -58,7 +68,12 @@ def _day_one_table(summary: ScenarioSummary) -> Table:
 
 
 def _requirements_table(summary: ScenarioSummary) -> Table:
-    table = Table(title="Requirement person-days (requirements and tasks)", title_justify="left", title_style="bold", min_width=60)
+    table = Table(
+        title="Requirement person-days (requirements and tasks)",
+        title_justify="left",
+        title_style="bold",
+        min_width=60,
+    )
     table.add_column("capability")
     table.add_column("person-days", justify="right")
     for capability, person_days in summary.requirement_person_days.items():

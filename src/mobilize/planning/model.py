@@ -1,0 +1,281 @@
+"""The CP-SAT model of the drawdown and rotation problem, one function per rule.
+
+Presence is decided per segment (see `segments`): `present[u, l, k]` says unit u is at
+location l throughout segment k. A unit deployed on start can only be at its location, and
+its presence is a prefix of the segments (it stays until withdrawn). A fresh unit is offered
+only the locations that ever need its capability (elsewhere it could only add excess), and
+its presence is one run of segments: it starts at most once.
+
+The objective levels are linear expressions kept in `levels`, in the order of the contract:
+shortfall person-days, excess person-days, moves, transport person-km, seniority (keeping
+long-deployed units costs more, so that among equals they go home first).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from mobilize.planning.evaluate import counts_towards
+from mobilize.planning.instance import PlanningInstance, PlanningUnit
+from mobilize.planning.segments import Segment
+
+LEVELS = ("shortfall", "excess", "moves", "transport", "seniority")
+Cell = tuple[str, str]  # (location, capability)
+
+
+@dataclass
+class DeploymentModel:
+    instance: PlanningInstance
+    segments: list[Segment]
+    model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    present: dict[tuple[str, str, int], cp_model.IntVar] = field(default_factory=dict)
+    starts: dict[tuple[str, str, int], cp_model.IntVar] = field(default_factory=dict)
+    # the same variables indexed by unit: (location, segment) -> variable
+    presence_of: dict[str, dict[tuple[str, int], cp_model.IntVar]] = field(default_factory=dict)
+    starts_of: dict[str, dict[tuple[str, int], cp_model.IntVar]] = field(default_factory=dict)
+    shortfall: dict[tuple[str, str, int], cp_model.IntVar] = field(default_factory=dict)
+    levels: dict[str, cp_model.LinearExprT] = field(default_factory=dict)
+
+    @property
+    def last_segment(self) -> int:
+        return len(self.segments) - 1
+
+    def unit_presence(self, unit_id: str) -> dict[tuple[str, int], cp_model.IntVar]:
+        return self.presence_of.get(unit_id, {})
+
+    def add_presence(self, unit_id: str, location: str, k: int, var: cp_model.IntVar) -> None:
+        self.present[(unit_id, location, k)] = var
+        self.presence_of.setdefault(unit_id, {})[(location, k)] = var
+
+    def add_start(self, unit_id: str, location: str, k: int, var: cp_model.IntVar) -> None:
+        self.starts[(unit_id, location, k)] = var
+        self.starts_of.setdefault(unit_id, {})[(location, k)] = var
+
+
+def build_model(instance: PlanningInstance, segments: list[Segment]) -> DeploymentModel:
+    built = DeploymentModel(instance, segments)
+    needed_at = _locations_needing(instance)
+    for unit in instance.units:
+        if unit.location is not None:
+            _add_deployed_unit(built, unit)
+        else:
+            _add_fresh_unit(built, unit, needed_at.get(unit.capability, []))
+    _add_caps(built)
+    _add_coverage_and_shortfall(built)
+    _add_objective_levels(built)
+    _break_symmetry(built)
+    return built
+
+
+def _locations_needing(instance: PlanningInstance) -> dict[str, list[str]]:
+    found: dict[str, set[str]] = defaultdict(set)
+    for (location, capability), demand in instance.demand.items():
+        if any(demand):
+            found[capability].add(location)
+    return {capability: sorted(locations) for capability, locations in found.items()}
+
+
+def _segments_within(built: DeploymentModel, first: int, last: int) -> list[Segment]:
+    return [s for s in built.segments if s.first >= first and s.last <= last]
+
+
+def _add_deployed_unit(built: DeploymentModel, unit: PlanningUnit) -> None:
+    """Present from day 0 at its location until withdrawn, never past its maximum."""
+    assert unit.location is not None
+    previous = None
+    for segment in _segments_within(built, 0, unit.latest_last):
+        var = built.model.new_bool_var(f"p[{unit.id},{segment.index}]")
+        built.add_presence(unit.id, unit.location, segment.index, var)
+        if previous is not None:
+            built.model.add_implication(var, previous)  # once withdrawn, gone
+        previous = var
+
+
+def _add_fresh_unit(built: DeploymentModel, unit: PlanningUnit, locations: list[str]) -> None:
+    """At most one run of segments at one location, within availability and maximum length."""
+    window = _segments_within(built, unit.earliest_first, unit.latest_last)
+    if not window or not locations:
+        return
+    model = built.model
+    all_starts = []
+    length_terms = []
+    for location in locations:
+        previous = None
+        for segment in window:
+            var = model.new_bool_var(f"p[{unit.id},{location},{segment.index}]")
+            start = model.new_bool_var(f"s[{unit.id},{location},{segment.index}]")
+            built.add_presence(unit.id, location, segment.index, var)
+            built.add_start(unit.id, location, segment.index, start)
+            # a start is where presence begins: present now and not in the previous segment
+            model.add_implication(start, var)
+            if previous is None or previous[1].last + 1 != segment.first:
+                model.add(var <= start)
+            else:
+                model.add(var <= previous[0] + start)
+                model.add_implication(start, previous[0].Not())
+            previous = (var, segment)
+            all_starts.append(start)
+            length_terms.append(segment.length * var)
+    model.add_at_most_one(all_starts)
+    model.add(sum(length_terms) <= unit.max_days)
+
+
+def _add_caps(built: DeploymentModel) -> None:
+    units = built.instance.unit_by_id
+    by_segment: dict[int, list[tuple[PlanningUnit, cp_model.IntVar]]] = defaultdict(list)
+    for (unit_id, _, k), var in built.present.items():
+        by_segment[k].append((units[unit_id], var))
+    for cap in built.instance.caps:
+        for segment in _segments_within(built, cap.first, cap.last):
+            terms = [
+                u.strength * var
+                for u, var in by_segment[segment.index]
+                if cap.applies_to(u.component)
+            ]
+            if terms:
+                built.model.add(sum(terms) <= cap.max_personnel)
+
+
+def _cell_presence(
+    built: DeploymentModel,
+) -> dict[tuple[str, str, int], list[tuple[int, cp_model.IntVar]]]:
+    units = built.instance.unit_by_id
+    cells: dict[tuple[str, str, int], list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
+    for (unit_id, location, k), var in built.present.items():
+        unit = units[unit_id]
+        if counts_towards(built.instance, unit):
+            cells[(location, unit.capability, k)].append((unit.strength, var))
+    return cells
+
+
+def _add_coverage_and_shortfall(built: DeploymentModel) -> None:
+    """shortfall >= required - covered, per cell and segment (required is constant inside)."""
+    cells = _cell_presence(built)
+    for (location, capability), demand in built.instance.demand.items():
+        for segment in built.segments:
+            required = demand[segment.first]
+            if required <= 0:
+                continue
+            covered = sum(
+                strength * var
+                for strength, var in cells.get((location, capability, segment.index), [])
+            )
+            short = built.model.new_int_var(
+                0, required, f"short[{location},{capability},{segment.index}]"
+            )
+            built.model.add(short + covered >= required)
+            built.shortfall[(location, capability, segment.index)] = short
+
+
+def _add_objective_levels(built: DeploymentModel) -> None:
+    instance, segments = built.instance, built.segments
+    units = instance.unit_by_id
+    shortfall = sum(segments[k].length * var for (_, _, k), var in built.shortfall.items())
+    person_days = sum(
+        units[u].strength * segments[k].length * var
+        for (u, _, k), var in built.present.items()
+        if counts_towards(instance, units[u])
+    )
+    # excess = covered - required + shortfall, summed over cells and days
+    built.levels["shortfall"] = shortfall
+    built.levels["excess"] = person_days - _required_person_days(instance) + shortfall
+    moves, transport = _move_terms(built)
+    built.levels["moves"] = moves
+    built.levels["transport"] = transport
+    built.levels["seniority"] = sum(
+        units[u].days_before_start * segments[k].length * var
+        for (u, _, k), var in built.present.items()
+        if units[u].days_before_start > 0
+    )
+
+
+def _required_person_days(instance: PlanningInstance) -> int:
+    return sum(sum(row) for row in instance.demand.values())
+
+
+def _move_terms(built: DeploymentModel) -> tuple[cp_model.LinearExprT, cp_model.LinearExprT]:
+    """Actions and their person-km: a withdrawal unless present in the last segment, a
+    deployment for every fresh unit that starts."""
+    instance, last = built.instance, built.last_segment
+    moves: list[cp_model.LinearExprT] = []
+    transport: list[cp_model.LinearExprT] = []
+    for unit in instance.units:
+        presence = built.unit_presence(unit.id)
+        if unit.location is not None:
+            km = round(unit.strength * instance.distance_km(unit, unit.location))
+            stays = presence.get((unit.location, last))
+            withdrawn = 1 if stays is None else 1 - stays
+            moves.append(withdrawn)
+            transport.append(km * withdrawn)
+            continue
+        for location in {loc for loc, _ in presence}:
+            km = round(unit.strength * instance.distance_km(unit, location))
+            started = sum(
+                var for (loc, _), var in built.starts_of[unit.id].items() if loc == location
+            )
+            stays = presence.get((location, last))
+            actions = 2 * started - (stays if stays is not None else 0)
+            moves.append(actions)
+            transport.append(km * actions)
+    return sum(moves), sum(transport)
+
+
+def _break_symmetry(built: DeploymentModel) -> None:
+    """Interchangeable units are used in a fixed order, so the search sees one of each set."""
+    groups: dict[tuple[object, ...], list[PlanningUnit]] = defaultdict(list)
+    for unit in built.instance.units:
+        key = (
+            unit.capability,
+            unit.component,
+            unit.strength,
+            unit.home,
+            unit.location,
+            unit.earliest_first,
+            unit.latest_last,
+            unit.max_days,
+            unit.days_before_start,
+        )
+        groups[key].append(unit)
+    for members in groups.values():
+        for first, second in itertools.pairwise(members):
+            days_first = _presence_days(built, first.id)
+            days_second = _presence_days(built, second.id)
+            built.model.add(days_first >= days_second)
+
+
+def _presence_days(built: DeploymentModel, unit_id: str) -> cp_model.LinearExprT:
+    return sum(
+        built.segments[k].length * var for (_, k), var in built.unit_presence(unit_id).items()
+    )
+
+
+def smallest_cover(strengths: list[int], required: int) -> int | None:
+    """The smallest total of some of `strengths` that is at least `required` (subset sum)."""
+    if required <= 0:
+        return 0
+    limit = required + max(strengths, default=0)
+    reachable = 1  # bit n set: a total of n can be made
+    mask = (1 << (limit + 1)) - 1
+    for strength in strengths:
+        reachable = (reachable | (reachable << strength)) & mask
+    above = reachable >> required
+    if above == 0:
+        return None
+    return required + (above & -above).bit_length() - 1
+
+
+def add_whole_unit_cuts(built: DeploymentModel) -> None:
+    """Once no shortfall is allowed, each cell's coverage is a sum of whole units at least the
+    requirement: at least the smallest such sum. Valid, and it gives the LP relaxation of the
+    excess level the granularity of units it otherwise lacks."""
+    cells = _cell_presence(built)
+    for location, capability, k in built.shortfall:
+        terms = cells.get((location, capability, k), [])
+        required = built.instance.required(location, capability, built.segments[k].first)
+        least = smallest_cover([strength for strength, _ in terms], required)
+        if least is not None and least > required:
+            built.model.add(sum(strength * var for strength, var in terms) >= least)

@@ -1,0 +1,89 @@
+"""The plan output contract (`mobilize plan --format json`) as Pydantic models.
+
+Reading is lenient where people make plans by hand: only `deployments` is required; the
+derived sections, when present, are checked against what the deployments imply.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SolverStatus = Literal["optimal", "feasible", "no_solution"]
+
+
+class _Document(BaseModel):
+    model_config = ConfigDict(validate_by_name=True, validate_by_alias=True, extra="ignore")
+
+
+class StageDocument(_Document):
+    """One level of the lexicographic objective as solved."""
+
+    level: str
+    status: SolverStatus
+    seconds: float
+    objective: float
+    bound: float
+
+
+class SolverDocument(_Document):
+    name: str
+    status: SolverStatus
+    seconds: float
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    stages: list[StageDocument] = Field(default_factory=list)
+
+
+class DeploymentDocument(_Document):
+    unit: str
+    location: str
+    from_: date = Field(alias="from")
+    to: date
+
+
+class ActionDocument(_Document):
+    date: date
+    unit: str
+    action: Literal["deploy", "withdraw"]
+    location: str
+    reason: str
+
+
+class ShortfallDocument(_Document):
+    date: date
+    location: str
+    capability: str
+    required: int
+    covered: int
+
+
+class PassDocument(_Document):
+    unit: str
+    from_: date = Field(alias="from")
+    to: date
+    personnel: int
+
+
+class MetricsDocument(_Document):
+    shortfall_person_days: int
+    excess_person_days: int
+    moves: int
+    transport_person_km: int
+    peak_personnel: int
+
+
+class PlanDocument(_Document):
+    scenario: str
+    solver: SolverDocument | None = None
+    deployments: list[DeploymentDocument]
+    actions: list[ActionDocument] | None = None
+    shortfalls: list[ShortfallDocument] | None = None
+    passes: list[PassDocument] = Field(default_factory=list)
+    metrics: MetricsDocument | None = None
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True, indent=2, exclude_none=True) + "\n"
