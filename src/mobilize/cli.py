@@ -6,21 +6,27 @@ stderr and an exit code (2 for bad input), never a traceback.
 
 from __future__ import annotations
 
+import io
 import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from mobilize.core.db import make_engine, session_scope
-from mobilize.core.errors import InvalidScenario, MobilizeError
+from mobilize.core.errors import InvalidScenario, MobilizeError, NotFound
 from mobilize.core.migrate import current_revision, ensure_schema, head_revision, upgrade
 from mobilize.core.settings import load_settings
 from mobilize.operations import service as operations
+from mobilize.planning.progress import SolveProgress
+from mobilize.planning.render import plan_csv, render_plan, unit_story
+from mobilize.planning.service import PlanRequest, make_plan, read_plan
+from mobilize.planning.solve import SolverConfig
+from mobilize.planning.verify import verify_plan
 from mobilize.scenario.generator import DEFAULT_START, GeneratorSettings, generate_scenario
 from mobilize.scenario.loader import load_scenario
 from mobilize.scenario.render import render_summary
@@ -105,6 +111,79 @@ def export(
     _write(dump_scenario(scenario, _format(file_format, output)), output)
 
 
+@app.command()
+def plan(
+    scenario: ScenarioPath,
+    file_format: Annotated[
+        str, typer.Option("--format", "-f", help="table, json or csv.")
+    ] = "table",
+    output: OutputPath = None,
+    time_limit: Annotated[float, typer.Option(min=1, help="Seconds for the whole solve.")] = 60.0,
+    workers: Annotated[int, typer.Option(min=1, help="CP-SAT worker threads.")] = 8,
+    seed: Annotated[int, typer.Option(help="Random seed of the solver.")] = 0,
+    solver: Annotated[str, typer.Option(help="cp-sat or greedy.")] = "cp-sat",
+) -> None:
+    """Plan which units stay, go home or relieve others, under every cap, with reasons."""
+    loaded = load_scenario(scenario)
+    chosen = _choice(solver, ("cp-sat", "greedy"), "--solver")
+    view = _choice(file_format, ("table", "json", "csv"), "--format")
+    request = PlanRequest(
+        solver="greedy" if chosen == "greedy" else "cp-sat",
+        config=SolverConfig(time_limit=time_limit, workers=workers, seed=seed),
+    )
+    with SolveProgress(stderr) as progress:
+        document = make_plan(loaded, request, progress.update)
+    if view == "json":
+        _write(document.to_json(), output)
+    elif view == "csv":
+        _write(plan_csv(document, loaded), output)
+    elif output is not None:
+        _write(_as_text(render_plan(document, loaded)), output)
+    else:
+        stdout.print(render_plan(document, loaded))
+
+
+@app.command()
+def verify(
+    scenario: ScenarioPath,
+    plan_file: Annotated[Path, typer.Argument(metavar="PLAN.json", help="The plan to check.")],
+) -> None:
+    """Check any plan against every hard rule; recompute its shortfalls and metrics."""
+    result = verify_plan(load_scenario(scenario), read_plan(plan_file))
+    for violation in result.violations:
+        stderr.print(f"{plan_file}: {violation}", style="red", markup=False)
+    metrics = result.metrics
+    summary = (
+        f"shortfall {metrics.shortfall_person_days:,} person-days, excess "
+        f"{metrics.excess_person_days:,}, {metrics.moves} moves, "
+        f"{metrics.transport_person_km:,} person-km, peak {metrics.peak_personnel:,}"
+    )
+    if result.violations:
+        stderr.print(f"refused: {len(result.violations)} violation(s); {summary}", style="red bold")
+        raise typer.Exit(1)
+    stdout.print(f"valid: {summary}", soft_wrap=True)
+
+
+@app.command()
+def explain(
+    plan_file: Annotated[Path, typer.Argument(metavar="PLAN.json", help="A plan.")],
+    unit: Annotated[str, typer.Argument(help="The unit's id.")],
+    scenario: Annotated[
+        Path | None, typer.Option(help="The scenario, for the unit's details and limits.")
+    ] = None,
+) -> None:
+    """Tell one unit's story in a plan: where, how long, and why each move."""
+    document = read_plan(plan_file)
+    loaded = load_scenario(scenario) if scenario is not None else None
+    known = {d.unit for d in document.deployments} | {a.unit for a in document.actions or []}
+    if loaded is not None:
+        known |= {u.id for u in loaded.units}
+    if unit not in known:
+        raise NotFound(f"no unit {unit!r} in {plan_file}")
+    for line in unit_story(document, unit, loaded):
+        stdout.print(line, markup=False, soft_wrap=True)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create the schema or bring it to the newest revision."""
@@ -138,6 +217,18 @@ def _format(requested: str | None, output: Path | None) -> ScenarioFormat:
     if requested == "yaml":
         return "yaml"
     raise typer.BadParameter(f"{requested!r}: use yaml or json", param_hint="--format")
+
+
+def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
+    if value not in allowed:
+        raise typer.BadParameter(f"{value!r}: use {' or '.join(allowed)}", param_hint=option)
+    return value
+
+
+def _as_text(renderable: RenderableType) -> str:
+    console = Console(width=160, record=True, file=io.StringIO(), color_system=None)
+    console.print(renderable)
+    return console.export_text()
 
 
 def _parse_date(text: str, option: str) -> date:

@@ -27,6 +27,12 @@ class Conflict(MobilizeError):
     """The change clashes with what is already stored."""
 
 
+class InvalidPlan(MobilizeError):
+    """A plan file that cannot be read as a plan."""
+
+    exit_code = 2
+
+
 class DatabaseNotReady(MobilizeError):
     """The database schema is missing or older than this version of the code."""
 

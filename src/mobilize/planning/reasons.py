@@ -119,6 +119,15 @@ def _relief(facts: PlanFacts, move: Move, unit: PlanningUnit) -> str | None:
     return f"relieved by {names}" if move.kind is ActionKind.WITHDRAW else f"relieves {names}"
 
 
+def _rotated_early(facts: PlanFacts, move: Move, unit: PlanningUnit) -> str | None:
+    """Relieved before its maximum: the fresh unit arrives, and the longest-deployed go first."""
+    if _relief(facts, move, unit) is None or _reaches_maximum(facts, move, unit) is not None:
+        return None
+    deployment = facts.deployments.get(unit.id)
+    served = unit.days_before_start + (deployment.days if deployment else 0)
+    return f"{served} days deployed by then; the longest-deployed go home first once relief is there"
+
+
 def _closes_shortfall(facts: PlanFacts, move: Move, unit: PlanningUnit) -> str | None:
     required = facts.instance.required(move.location, unit.capability, move.day)
     covered = facts.covered_on(move.location, unit.capability, move.day)
@@ -165,5 +174,6 @@ _WITHDRAW_FINDERS: tuple[Finder, ...] = (
     _needs_that_end,
     _cap_that_binds,
     _relief,
+    _rotated_early,
 )
 _DEPLOY_FINDERS: tuple[Finder, ...] = (_relief, _need_starts, _closes_shortfall)
