@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,71 @@ def test_db_upgrade_then_current(database: str, capsys: pytest.CaptureFixture[st
     assert run("db", "current") == 0
     out = capsys.readouterr().out
     assert "current: 0001" in out
+
+
+def test_plan_json_goes_to_stdout_alone_and_verifies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("plan", str(SMALL_SCENARIO), "--format", "json", "--time-limit", "10") == 0
+    out = capsys.readouterr().out
+    document = json.loads(out)
+    assert document["scenario"] == "Small border test"
+    assert {"solver", "deployments", "actions", "shortfalls", "metrics"} <= set(document)
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(out)
+    assert run("verify", str(SMALL_SCENARIO), str(plan_file)) == 0
+    assert capsys.readouterr().out.startswith("valid:")
+
+
+def test_verify_refuses_a_broken_plan_with_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(
+        json.dumps(
+            {
+                "scenario": "Small border test",
+                "deployments": [
+                    {"unit": "mp-1", "location": "ELC", "from": "2018-11-26", "to": "2019-01-31"}
+                ],
+            }
+        )
+    )
+    assert run("verify", str(SMALL_SCENARIO), str(plan_file)) == 1
+    err = capsys.readouterr().err
+    assert "deployments[0] (mp-1): deployed at SDC on start; it cannot move to ELC" in err
+    assert "over its maximum of 60" in err
+
+
+def test_verify_refuses_a_file_that_is_not_a_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text('{"scenario": 3}')
+    assert run("verify", str(SMALL_SCENARIO), str(plan_file)) == 2
+    assert "not a plan" in capsys.readouterr().err
+
+
+def test_plan_table_and_csv_and_explain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("plan", str(SMALL_SCENARIO), "--solver", "greedy") == 0
+    table = capsys.readouterr().out
+    assert "Actions" in table
+    assert "Personnel per day" in table
+    assert run("plan", str(SMALL_SCENARIO), "--solver", "greedy", "--format", "csv") == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0].startswith("unit,capability,component,strength,location,from,to")
+    plan_file = tmp_path / "plan.json"
+    assert (
+        run("plan", str(SMALL_SCENARIO), "--solver", "greedy", "-f", "json", "-o", str(plan_file))
+        == 0
+    )
+    capsys.readouterr()
+    assert run("explain", str(plan_file), "eng-mar-1", "--scenario", str(SMALL_SCENARIO)) == 0
+    story = capsys.readouterr().out
+    assert "task 'wire-SDC'" in story
+    assert run("explain", str(plan_file), "nobody") == 1
+
+
+def test_plan_refuses_an_unknown_solver(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("plan", str(SMALL_SCENARIO), "--solver", "magic") == 2
+    assert "cp-sat or greedy" in capsys.readouterr().err

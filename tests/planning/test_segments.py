@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import date, timedelta
 from typing import Any
@@ -53,7 +54,13 @@ def random_small_scenario(seed: int) -> Scenario:
                 "to": day(rng.randint(first, days - 1)),
             }
         )
-    caps = [{"component": "active", "max_personnel": rng.choice([100, 200, 300]), "from": day(rng.randint(0, days - 1))}]
+    caps = [
+        {
+            "component": "active",
+            "max_personnel": rng.choice([100, 200, 300]),
+            "from": day(rng.randint(0, days - 1)),
+        }
+    ]
     return tiny_scenario(units, requirements, days=days, caps=caps if rng.random() < 0.6 else [])
 
 
@@ -63,7 +70,9 @@ def test_decision_days_give_the_daily_optimum(seed: int) -> None:
     instance = build_instance(scenario)
     results = {}
     for every_day in (False, True):
-        deployments, solver = solve_cp_sat(instance, SolverConfig(time_limit=30, every_day=every_day))
+        deployments, solver = solve_cp_sat(
+            instance, SolverConfig(time_limit=30, every_day=every_day)
+        )
         assert solver.status == "optimal", solver
         assert_verified(scenario, assemble_plan(instance, deployments, solver))
         results[every_day] = [round(stage.objective) for stage in solver.stages]
@@ -73,15 +82,41 @@ def test_decision_days_give_the_daily_optimum(seed: int) -> None:
 def test_decision_days_include_every_data_change_and_its_shift_by_a_fresh_maximum() -> None:
     scenario = tiny_scenario(
         [
-            {"id": "fresh", "strength": 10, "available_from": "2019-01-03", "max_deployment_days": 4},
-            {"id": "old", "strength": 10, "location": "A", "deployed_since": "2018-12-30", "max_deployment_days": 7},
+            {
+                "id": "fresh",
+                "strength": 10,
+                "available_from": "2019-01-03",
+                "max_deployment_days": 4,
+            },
+            {
+                "id": "old",
+                "strength": 10,
+                "location": "A",
+                "deployed_since": "2018-12-30",
+                "max_deployment_days": 7,
+            },
         ],
-        [{"location": "A", "capability": "MP", "personnel": 10, "from": "2019-01-02", "to": "2019-01-06"}],
+        [
+            {
+                "location": "A",
+                "capability": "MP",
+                "personnel": 10,
+                "from": "2019-01-02",
+                "to": "2019-01-06",
+            }
+        ],
         days=12,
     )
     instance = build_instance(scenario)
     changes = data_change_days(instance)
-    assert {0, 1, 6, 2, 5, 12} <= changes  # start, need from/after, availability, old's maximum, end
+    assert {
+        0,
+        1,
+        6,
+        2,
+        5,
+        12,
+    } <= changes  # start, need from/after, availability, old's maximum, end
     days = set(decision_days(instance))
     assert changes <= days
     assert all(day + 4 in days or day + 4 > 12 for day in changes)
@@ -94,4 +129,4 @@ def test_segments_cover_the_horizon_without_overlap() -> None:
         parts = segments(instance, every_day=every_day)
         assert parts[0].first == 0
         assert parts[-1].last == instance.horizon - 1
-        assert all(a.last + 1 == b.first for a, b in zip(parts, parts[1:], strict=False))
+        assert all(a.last + 1 == b.first for a, b in itertools.pairwise(parts))

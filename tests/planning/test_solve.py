@@ -23,7 +23,9 @@ def solved(scenario: Scenario) -> PlanDocument:
 
 def spans(plan: PlanDocument) -> set[tuple[str, str, int, int]]:
     start = date(2019, 1, 1)
-    return {(d.unit, d.location, (d.from_ - start).days, (d.to - start).days) for d in plan.deployments}
+    return {
+        (d.unit, d.location, (d.from_ - start).days, (d.to - start).days) for d in plan.deployments
+    }
 
 
 def test_a_cap_that_cannot_hold_everyone_gives_an_exact_shortfall() -> None:
@@ -47,7 +49,13 @@ def test_a_cap_that_cannot_hold_everyone_gives_an_exact_shortfall() -> None:
 def test_a_unit_at_its_maximum_is_relieved_in_place_the_day_it_leaves() -> None:
     scenario = tiny_scenario(
         [
-            {"id": "tired", "strength": 200, "location": "A", "deployed_since": "2018-12-27", "max_deployment_days": 10},
+            {
+                "id": "tired",
+                "strength": 200,
+                "location": "A",
+                "deployed_since": "2018-12-27",
+                "max_deployment_days": 10,
+            },
             {"id": "fresh", "strength": 200, "available_from": "2019-01-06"},
         ],
         [{"location": "A", "capability": "MP", "personnel": 200}],
@@ -63,7 +71,13 @@ def test_a_unit_at_its_maximum_is_relieved_in_place_the_day_it_leaves() -> None:
 def test_the_longest_deployed_goes_home_as_soon_as_relief_is_there() -> None:
     scenario = tiny_scenario(
         [
-            {"id": "tired", "strength": 200, "location": "A", "deployed_since": "2018-12-27", "max_deployment_days": 10},
+            {
+                "id": "tired",
+                "strength": 200,
+                "location": "A",
+                "deployed_since": "2018-12-27",
+                "max_deployment_days": 10,
+            },
             {"id": "fresh", "strength": 200, "available_from": "2019-01-04"},
         ],
         [{"location": "A", "capability": "MP", "personnel": 200}],
@@ -76,8 +90,24 @@ def test_the_longest_deployed_goes_home_as_soon_as_relief_is_there() -> None:
 
 def test_engineers_go_home_the_day_after_their_task_ends() -> None:
     scenario = tiny_scenario(
-        [{"id": "eng", "capability": "ENG", "strength": 150, "location": "A", "deployed_since": "2018-12-20"}],
-        tasks=[{"id": "wire-A", "location": "A", "capability": "ENG", "personnel": 100, "until": "2019-01-04"}],
+        [
+            {
+                "id": "eng",
+                "capability": "ENG",
+                "strength": 150,
+                "location": "A",
+                "deployed_since": "2018-12-20",
+            }
+        ],
+        tasks=[
+            {
+                "id": "wire-A",
+                "location": "A",
+                "capability": "ENG",
+                "personnel": 100,
+                "until": "2019-01-04",
+            }
+        ],
     )
     plan = solved(scenario)
     assert spans(plan) == {("eng", "A", 0, 3)}
@@ -134,7 +164,9 @@ def test_among_equal_units_the_nearer_home_is_sent() -> None:
 
 
 def test_an_unneeded_force_is_withdrawn_on_start() -> None:
-    scenario = tiny_scenario([{"id": "idle", "strength": 50, "location": "B", "deployed_since": "2018-12-30"}])
+    scenario = tiny_scenario(
+        [{"id": "idle", "strength": 50, "location": "B", "deployed_since": "2018-12-30"}]
+    )
     plan = solved(scenario)
     assert plan.deployments == []
     (withdrawal,) = plan.actions or []

@@ -17,8 +17,19 @@ from tests.planning.conftest import tiny_scenario
 def scenario() -> Scenario:
     return tiny_scenario(
         [
-            {"id": "old", "strength": 300, "location": "A", "deployed_since": "2018-12-01", "max_deployment_days": 40},
-            {"id": "fresh", "strength": 200, "available_from": "2019-01-04", "available_until": "2019-01-09"},
+            {
+                "id": "old",
+                "strength": 300,
+                "location": "A",
+                "deployed_since": "2018-12-01",
+                "max_deployment_days": 40,
+            },
+            {
+                "id": "fresh",
+                "strength": 200,
+                "available_from": "2019-01-04",
+                "available_until": "2019-01-09",
+            },
             {"id": "leo", "capability": "LEO", "component": "civilian", "strength": 20},
         ],
         [{"location": "A", "capability": "MP", "personnel": 250}],
@@ -37,15 +48,42 @@ def violations(scenario: Scenario, deployments: list[dict[str, Any]], **derived:
 OLD_STAYS = {"unit": "old", "location": "A", "from": "2019-01-01", "to": "2019-01-09"}
 
 BROKEN = {
-    "unknown unit": ({"unit": "ghost", "location": "A", "from": "2019-01-01", "to": "2019-01-02"}, "unknown unit 'ghost'"),
-    "unknown location": ({"unit": "fresh", "location": "Z", "from": "2019-01-05", "to": "2019-01-06"}, "unknown location 'Z'"),
-    "deployed unit moved": ({"unit": "old", "location": "B", "from": "2019-01-01", "to": "2019-01-02"}, "cannot move to B"),
-    "deployed unit arriving late": ({"unit": "old", "location": "A", "from": "2019-01-03", "to": "2019-01-05"}, "begins on 2019-01-01"),
-    "before available": ({"unit": "fresh", "location": "A", "from": "2019-01-02", "to": "2019-01-05"}, "before it is available"),
-    "past available_until": ({"unit": "fresh", "location": "A", "from": "2019-01-05", "to": "2019-01-10"}, "past available_until"),
-    "past its maximum": ({"unit": "old", "location": "A", "from": "2019-01-01", "to": "2019-01-10"}, "over its maximum of 40"),
-    "outside the horizon": ({"unit": "leo", "location": "B", "from": "2019-01-05", "to": "2019-01-12"}, "outside the horizon"),
-    "to before from": ({"unit": "leo", "location": "B", "from": "2019-01-05", "to": "2019-01-04"}, "is before from"),
+    "unknown unit": (
+        {"unit": "ghost", "location": "A", "from": "2019-01-01", "to": "2019-01-02"},
+        "unknown unit 'ghost'",
+    ),
+    "unknown location": (
+        {"unit": "fresh", "location": "Z", "from": "2019-01-05", "to": "2019-01-06"},
+        "unknown location 'Z'",
+    ),
+    "deployed unit moved": (
+        {"unit": "old", "location": "B", "from": "2019-01-01", "to": "2019-01-02"},
+        "cannot move to B",
+    ),
+    "deployed unit arriving late": (
+        {"unit": "old", "location": "A", "from": "2019-01-03", "to": "2019-01-05"},
+        "begins on 2019-01-01",
+    ),
+    "before available": (
+        {"unit": "fresh", "location": "A", "from": "2019-01-02", "to": "2019-01-05"},
+        "before it is available",
+    ),
+    "past available_until": (
+        {"unit": "fresh", "location": "A", "from": "2019-01-05", "to": "2019-01-10"},
+        "past available_until",
+    ),
+    "past its maximum": (
+        {"unit": "old", "location": "A", "from": "2019-01-01", "to": "2019-01-10"},
+        "over its maximum of 40",
+    ),
+    "outside the horizon": (
+        {"unit": "leo", "location": "B", "from": "2019-01-05", "to": "2019-01-12"},
+        "outside the horizon",
+    ),
+    "to before from": (
+        {"unit": "leo", "location": "B", "from": "2019-01-05", "to": "2019-01-04"},
+        "is before from",
+    ),
 }
 
 
@@ -57,7 +95,10 @@ def test_each_broken_rule_is_named(scenario: Scenario, case: str) -> None:
 
 
 def test_a_cap_broken_on_any_day_is_named(scenario: Scenario) -> None:
-    found = violations(scenario, [OLD_STAYS, {"unit": "fresh", "location": "A", "from": "2019-01-05", "to": "2019-01-06"}])
+    found = violations(
+        scenario,
+        [OLD_STAYS, {"unit": "fresh", "location": "A", "from": "2019-01-05", "to": "2019-01-06"}],
+    )
     assert found == [
         "caps[0]: 500 active personnel on 2019-01-05, over the cap of 400",
         "caps[0]: 500 active personnel on 2019-01-06, over the cap of 400",
@@ -65,7 +106,9 @@ def test_a_cap_broken_on_any_day_is_named(scenario: Scenario) -> None:
 
 
 def test_two_deployments_of_one_unit_are_refused(scenario: Scenario) -> None:
-    twice = [{"unit": "leo", "location": "B", "from": d, "to": d} for d in ("2019-01-02", "2019-01-05")]
+    twice = [
+        {"unit": "leo", "location": "B", "from": d, "to": d} for d in ("2019-01-02", "2019-01-05")
+    ]
     assert any("2 deployments" in v for v in violations(scenario, twice))
 
 
@@ -74,8 +117,9 @@ def test_derived_sections_must_agree_with_the_deployments(scenario: Scenario) ->
     assert verify_plan(scenario, good).violations == []
     document = good.model_dump(by_alias=True)
     document["metrics"]["moves"] += 1
-    document["shortfalls"] = document["shortfalls"][1:] + [
-        {"date": "2019-01-08", "location": "B", "capability": "MP", "required": 5, "covered": 0}
+    document["shortfalls"] = [
+        *document["shortfalls"][1:],
+        {"date": "2019-01-08", "location": "B", "capability": "MP", "required": 5, "covered": 0},
     ]
     document["actions"][0]["reason"] = " "
     found = verify_plan(scenario, PlanDocument.model_validate(document)).violations
@@ -85,7 +129,9 @@ def test_derived_sections_must_agree_with_the_deployments(scenario: Scenario) ->
 
 
 def test_a_missing_or_invented_action_is_named(scenario: Scenario) -> None:
-    actions = [{"date": "2019-01-03", "unit": "leo", "action": "deploy", "location": "B", "reason": "x"}]
+    actions = [
+        {"date": "2019-01-03", "unit": "leo", "action": "deploy", "location": "B", "reason": "x"}
+    ]
     found = violations(scenario, [OLD_STAYS], actions=actions)
     assert found == [
         "actions: missing withdraw of old at A on 2019-01-10",
@@ -93,7 +139,9 @@ def test_a_missing_or_invented_action_is_named(scenario: Scenario) -> None:
     ]
 
 
-def test_a_hand_made_plan_without_derived_sections_is_checked_and_measured(scenario: Scenario) -> None:
+def test_a_hand_made_plan_without_derived_sections_is_checked_and_measured(
+    scenario: Scenario,
+) -> None:
     result = verify_plan(scenario, plan_with([OLD_STAYS]))
     assert result.violations == []
     # 300 present for 250 required on days 1-9, gone on day 10: 50 over, then 250 short

@@ -125,7 +125,9 @@ def _rotated_early(facts: PlanFacts, move: Move, unit: PlanningUnit) -> str | No
         return None
     deployment = facts.deployments.get(unit.id)
     served = unit.days_before_start + (deployment.days if deployment else 0)
-    return f"{served} days deployed by then; the longest-deployed go home first once relief is there"
+    return (
+        f"{served} days deployed by then; the longest-deployed go home first once relief is there"
+    )
 
 
 def _closes_shortfall(facts: PlanFacts, move: Move, unit: PlanningUnit) -> str | None:
