@@ -27,10 +27,21 @@ LEVELS = ("shortfall", "excess", "moves", "transport", "seniority")
 Cell = tuple[str, str]  # (location, capability)
 
 
+@dataclass(frozen=True)
+class Background:
+    """What the units left out of a sub-model contribute, fixed: coverage per (location,
+    capability, segment) and personnel per (cap, segment). Empty for the whole problem."""
+
+    covered: dict[tuple[str, str, int], int] = field(default_factory=dict)
+    cap_usage: dict[tuple[int, int], int] = field(default_factory=dict)
+
+
 @dataclass
 class DeploymentModel:
     instance: PlanningInstance
     segments: list[Segment]
+    units: tuple[PlanningUnit, ...] = ()
+    background: Background = field(default_factory=Background)
     model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
     present: dict[tuple[str, str, int], cp_model.IntVar] = field(default_factory=dict)
     starts: dict[tuple[str, str, int], cp_model.IntVar] = field(default_factory=dict)
@@ -56,14 +67,27 @@ class DeploymentModel:
         self.starts_of.setdefault(unit_id, {})[(location, k)] = var
 
 
-def build_model(instance: PlanningInstance, segments: list[Segment]) -> DeploymentModel:
-    built = DeploymentModel(instance, segments)
+def build_model(
+    instance: PlanningInstance,
+    segments: list[Segment],
+    units: tuple[PlanningUnit, ...] | None = None,
+    background: Background | None = None,
+    fresh_locations: set[str] | None = None,
+) -> DeploymentModel:
+    """The model of `units` (all by default), the others fixed as `background`; fresh units
+    go only to `fresh_locations` when given."""
+    built = DeploymentModel(instance, segments, units if units is not None else instance.units)
+    if background is not None:
+        built.background = background
     needed_at = _locations_needing(instance)
-    for unit in instance.units:
+    for unit in built.units:
         if unit.location is not None:
             _add_deployed_unit(built, unit)
-        else:
-            _add_fresh_unit(built, unit, needed_at.get(unit.capability, []))
+            continue
+        places = needed_at.get(unit.capability, [])
+        if fresh_locations is not None:
+            places = [place for place in places if place in fresh_locations]
+        _add_fresh_unit(built, unit, places)
     _add_caps(built)
     _add_coverage_and_shortfall(built)
     _add_objective_levels(built)
@@ -136,8 +160,9 @@ def _add_caps(built: DeploymentModel) -> None:
                 for u, var in by_segment[segment.index]
                 if cap.applies_to(u.component)
             ]
+            used = built.background.cap_usage.get((cap.index, segment.index), 0)
             if terms:
-                built.model.add(sum(terms) <= cap.max_personnel)
+                built.model.add(sum(terms) <= cap.max_personnel - used)
 
 
 def _cell_presence(
@@ -157,7 +182,8 @@ def _add_coverage_and_shortfall(built: DeploymentModel) -> None:
     cells = _cell_presence(built)
     for (location, capability), demand in built.instance.demand.items():
         for segment in built.segments:
-            required = demand[segment.first]
+            fixed = built.background.covered.get((location, capability, segment.index), 0)
+            required = demand[segment.first] - fixed
             if required <= 0:
                 continue
             covered = sum(
@@ -203,7 +229,7 @@ def _move_terms(built: DeploymentModel) -> tuple[cp_model.LinearExprT, cp_model.
     instance, last = built.instance, built.last_segment
     moves: list[cp_model.LinearExprT] = []
     transport: list[cp_model.LinearExprT] = []
-    for unit in instance.units:
+    for unit in built.units:
         presence = built.unit_presence(unit.id)
         if unit.location is not None:
             km = round(unit.strength * instance.distance_km(unit, unit.location))
@@ -227,7 +253,7 @@ def _move_terms(built: DeploymentModel) -> tuple[cp_model.LinearExprT, cp_model.
 def _break_symmetry(built: DeploymentModel) -> None:
     """Interchangeable units are used in a fixed order, so the search sees one of each set."""
     groups: dict[tuple[object, ...], list[PlanningUnit]] = defaultdict(list)
-    for unit in built.instance.units:
+    for unit in built.units:
         key = (
             unit.capability,
             unit.component,
@@ -275,7 +301,8 @@ def add_whole_unit_cuts(built: DeploymentModel) -> None:
     cells = _cell_presence(built)
     for location, capability, k in built.shortfall:
         terms = cells.get((location, capability, k), [])
-        required = built.instance.required(location, capability, built.segments[k].first)
+        fixed = built.background.covered.get((location, capability, k), 0)
+        required = built.instance.required(location, capability, built.segments[k].first) - fixed
         least = smallest_cover([strength for strength, _ in terms], required)
         if least is not None and least > required:
             built.model.add(sum(strength * var for strength, var in terms) >= least)

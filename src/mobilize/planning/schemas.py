@@ -36,6 +36,7 @@ class SolverDocument(_Document):
     bound: float | None = None
     gap: float | None = None
     stages: list[StageDocument] = Field(default_factory=list)
+    method: str | None = None  # how the plan was searched, when not one whole model
 
 
 class DeploymentDocument(_Document):

@@ -25,7 +25,7 @@ from mobilize.planning.greedy import greedy_plan
 from mobilize.planning.instance import PlanningInstance
 from mobilize.planning.model import LEVELS, DeploymentModel, add_whole_unit_cuts, build_model
 from mobilize.planning.schemas import SolverDocument, SolverStatus, StageDocument
-from mobilize.planning.segments import segments
+from mobilize.planning.segments import Segment, segments
 
 # Share of the time limit each level may use; time a level does not use passes on.
 LEVEL_SHARES = {"shortfall": 0.4, "excess": 0.3, "moves": 0.1, "transport": 0.1, "seniority": 0.1}
@@ -39,6 +39,9 @@ class SolverConfig:
     workers: int = 8
     seed: int = 0
     every_day: bool = False  # the plain daily model (for checking the segment model)
+    # Above this many presence variables the whole model is too big to build and search in
+    # the time given; large neighbourhood search solves it a part at a time instead.
+    full_model_limit: int = 150_000
 
 
 @dataclass(frozen=True)
@@ -66,16 +69,34 @@ def solve_cp_sat(
 ) -> tuple[tuple[Deployment, ...], SolverDocument]:
     began = time.perf_counter()
     hint = greedy_plan(instance)
-    built = build_model(instance, segments(instance, every_day=config.every_day))
-    _hint_deployments(built, hint)
+    parts = segments(instance, every_day=config.every_day)
+    if not config.every_day and model_size(instance, parts) > config.full_model_limit:
+        from mobilize.planning.lns import solve_by_neighbourhoods
+
+        return solve_by_neighbourhoods(instance, parts, hint, config, listener)
+    built = build_model(instance, parts)
+    hint_deployments(built, hint)
+    stages, solution = staged_solve(built, config, config.time_limit, began, listener)
+    deployments = extract_deployments(built, solution) if solution is not None else hint
+    return deployments, _solver_document(stages, solution is not None, time.perf_counter() - began)
+
+
+def staged_solve(
+    built: DeploymentModel,
+    config: SolverConfig,
+    time_limit: float,
+    began: float,
+    listener: ProgressListener | None = None,
+) -> tuple[list[StageDocument], dict[int, int] | None]:
+    """Each level in turn, the levels above held at their best; the last plan found."""
+    stage_began = time.perf_counter()
     stages: list[StageDocument] = []
     solution: dict[int, int] | None = None
     for position, level in enumerate(LEVELS):
-        remaining = config.time_limit - (time.perf_counter() - began)
+        remaining = time_limit - (time.perf_counter() - stage_began)
         share = LEVEL_SHARES[level] / sum(LEVEL_SHARES[name] for name in LEVELS[position:])
-        stage, values = _solve_level(
-            built, level, max(0.5, remaining * share), config, began, listener
-        )
+        limit = max(0.2, remaining * share)
+        stage, values = _solve_level(built, level, limit, config, began, listener)
         stages.append(stage)
         if values is None:
             break
@@ -84,8 +105,22 @@ def solve_cp_sat(
         if level == "shortfall" and round(stage.objective) == 0:
             add_whole_unit_cuts(built)
         _hint_values(built, values)
-    deployments = _deployments(built, solution) if solution is not None else hint
-    return deployments, _solver_document(stages, solution is not None, time.perf_counter() - began)
+    return stages, solution
+
+
+def model_size(instance: PlanningInstance, parts: list[Segment]) -> int:
+    """How many presence variables the whole model would have (to choose whole or LNS)."""
+    needing: dict[str, int] = {}
+    for (_, capability), demand in instance.demand.items():
+        if any(demand):
+            needing[capability] = needing.get(capability, 0) + 1
+    size = 0
+    for unit in instance.units:
+        window = sum(
+            1 for s in parts if s.first >= unit.earliest_first and s.last <= unit.latest_last
+        )
+        size += window if unit.location is not None else window * needing.get(unit.capability, 0)
+    return size
 
 
 def _solve_level(
@@ -145,7 +180,7 @@ def _hint_values(built: DeploymentModel, values: dict[int, int]) -> None:
         built.model.add_hint(var, values[var.index])
 
 
-def _hint_deployments(built: DeploymentModel, deployments: tuple[Deployment, ...]) -> None:
+def hint_deployments(built: DeploymentModel, deployments: tuple[Deployment, ...]) -> None:
     """Hint a plan given by days (the greedy one) as segment presence."""
     chosen = {d.unit: d for d in deployments}
     for (unit_id, location, k), var in built.present.items():
@@ -159,7 +194,7 @@ def _hint_deployments(built: DeploymentModel, deployments: tuple[Deployment, ...
         built.model.add_hint(var, int(inside))
 
 
-def _deployments(built: DeploymentModel, values: dict[int, int]) -> tuple[Deployment, ...]:
+def extract_deployments(built: DeploymentModel, values: dict[int, int]) -> tuple[Deployment, ...]:
     found = []
     for unit_id, presence in built.presence_of.items():
         chosen = [(loc, k) for (loc, k), var in presence.items() if values[var.index]]

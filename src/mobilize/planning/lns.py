@@ -1,0 +1,283 @@
+"""Large neighbourhood search, for scenarios too big to solve as one model.
+
+Start from the greedy plan. Repeatedly free a neighbourhood — the units of one capability
+around a few locations where the plan is short or over-covered, or every unit at a few
+locations — keep every other unit as it is (its coverage and cap usage become constants),
+solve that small model with the same staged objective, and keep the result when the whole
+plan is lexicographically better. Each step can only improve the plan, so the result is never
+worse than greedy at the first level that differs.
+
+Honesty: a neighbourhood's optimum is not the problem's. The bound reported is a valid lower
+bound on shortfall person-days (requirements minus everyone who could possibly be there, caps
+ignored); lower levels carry no bound, and the status is `optimal` only when the plan's
+shortfall meets that bound and no level below is claimed.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from mobilize.planning.evaluate import Deployment, counts_towards, coverage, gaps, metrics
+from mobilize.planning.instance import PlanningInstance, PlanningUnit
+from mobilize.planning.model import Background, build_model
+from mobilize.planning.schemas import SolverDocument, StageDocument
+from mobilize.planning.segments import Segment
+from mobilize.planning.solve import (
+    Progress,
+    ProgressListener,
+    SolverConfig,
+    extract_deployments,
+    hint_deployments,
+    staged_solve,
+)
+
+Score = tuple[int, int, int, int, int]
+MAX_FREE_UNITS = 60
+LOCATION_WINDOW = 3
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    name: str
+    units: frozenset[str]
+    locations: frozenset[str]
+
+
+def plan_score(instance: PlanningInstance, deployments: tuple[Deployment, ...]) -> Score:
+    """The lexicographic objective of a plan given by days."""
+    figures = metrics(instance, deployments)
+    seniority = sum(instance.unit_by_id[d.unit].days_before_start * d.days for d in deployments)
+    return (
+        figures.shortfall_person_days,
+        figures.excess_person_days,
+        figures.moves,
+        figures.transport_person_km,
+        seniority,
+    )
+
+
+def solve_by_neighbourhoods(
+    instance: PlanningInstance,
+    parts: list[Segment],
+    start: tuple[Deployment, ...],
+    config: SolverConfig,
+    listener: ProgressListener | None = None,
+) -> tuple[tuple[Deployment, ...], SolverDocument]:
+    began = time.perf_counter()
+    rng = random.Random(config.seed)
+    bound = shortfall_lower_bound(instance)
+    incumbent = [start]  # read by the neighbourhood generator as the plan improves
+    current, score = start, plan_score(instance, start)
+    tried = improved = 0
+    per_step = max(2.0, config.time_limit / 25)
+    for neighbourhood in _neighbourhoods(instance, rng, lambda: incumbent[0]):
+        remaining = config.time_limit - (time.perf_counter() - began)
+        if remaining < 1.0:
+            break
+        tried += 1
+        candidate = _reoptimise(
+            instance, parts, current, neighbourhood, config, min(per_step, remaining)
+        )
+        if candidate is not None:
+            candidate_score = plan_score(instance, candidate)
+            if candidate_score < score:
+                current, score, improved = candidate, candidate_score, improved + 1
+                incumbent[0] = current
+        if listener is not None:
+            listener(
+                Progress("shortfall (neighbourhoods)", time.perf_counter() - began, score[0], bound)
+            )
+    seconds = round(time.perf_counter() - began, 3)
+    status = "optimal" if score[0] == bound else "feasible"
+    gap = (score[0] - bound) / max(1, abs(score[0]))
+    return current, SolverDocument(
+        name="cp-sat",
+        status="feasible",
+        seconds=seconds,
+        objective=score[0],
+        bound=bound,
+        gap=round(gap, 6),
+        stages=[
+            StageDocument(
+                level="shortfall", status=status, seconds=seconds, objective=score[0], bound=bound
+            )
+        ],
+        method=f"large neighbourhood search: {tried} neighbourhoods, {improved} improvements",
+    )
+
+
+def _reoptimise(
+    instance: PlanningInstance,
+    parts: list[Segment],
+    current: tuple[Deployment, ...],
+    neighbourhood: Neighbourhood,
+    config: SolverConfig,
+    time_limit: float,
+) -> tuple[Deployment, ...] | None:
+    free = tuple(unit for unit in instance.units if unit.id in neighbourhood.units)
+    fixed = tuple(d for d in current if d.unit not in neighbourhood.units)
+    built = build_model(
+        instance,
+        parts,
+        units=free,
+        background=background_of(instance, parts, fixed),
+        fresh_locations=set(neighbourhood.locations),
+    )
+    hint_deployments(built, tuple(d for d in current if d.unit in neighbourhood.units))
+    began = time.perf_counter()
+    _, values = staged_solve(built, config, time_limit, began)
+    if values is None:
+        return None
+    return tuple(sorted(fixed + extract_deployments(built, values)))
+
+
+def background_of(
+    instance: PlanningInstance, parts: list[Segment], fixed: tuple[Deployment, ...]
+) -> Background:
+    """Coverage of fixed units on segments they fill; cap usage on segments they touch
+    (counting a partly present unit against the cap is the safe side)."""
+    covered: Counter[tuple[str, str, int]] = Counter()
+    cap_usage: Counter[tuple[int, int]] = Counter()
+    for deployment in fixed:
+        unit = instance.unit_by_id[deployment.unit]
+        for segment in parts:
+            if segment.last < deployment.first or segment.first > deployment.last:
+                continue
+            whole = deployment.first <= segment.first and segment.last <= deployment.last
+            if whole and counts_towards(instance, unit):
+                covered[(deployment.location, unit.capability, segment.index)] += unit.strength
+            for cap in instance.caps:
+                if (
+                    cap.applies_to(unit.component)
+                    and cap.first <= segment.last
+                    and segment.first <= cap.last
+                ):
+                    cap_usage[(cap.index, segment.index)] += unit.strength
+    return Background(covered=dict(covered), cap_usage=dict(cap_usage))
+
+
+def _neighbourhoods(
+    instance: PlanningInstance, rng: random.Random, current: Callable[[], tuple[Deployment, ...]]
+) -> Iterator[Neighbourhood]:
+    """Rounds of neighbourhoods: first where the plan is short, then every capability around
+    every few locations, then every unit at a few locations; over and over."""
+    locations = sorted(instance.locations)
+    windows = [
+        frozenset(locations[i : i + LOCATION_WINDOW])
+        for i in range(0, max(1, len(locations) - LOCATION_WINDOW + 1))
+    ]
+    capabilities = sorted({unit.capability for unit in instance.units})
+    while True:
+        plan = current()
+        short_cells = _short_cells(instance, plan)
+        rounds = [(cap, window) for cap in capabilities for window in windows]
+        rng.shuffle(rounds)
+        rounds.sort(key=lambda item: -sum(short_cells.get((loc, item[0]), 0) for loc in item[1]))
+        for capability, window in rounds:
+            yield _capability_neighbourhood(instance, plan, capability, window, rng)
+        for window in rng.sample(windows, len(windows)):
+            yield _place_neighbourhood(instance, plan, window, rng)
+
+
+def _short_cells(
+    instance: PlanningInstance, plan: tuple[Deployment, ...]
+) -> dict[tuple[str, str], int]:
+    missing: Counter[tuple[str, str]] = Counter()
+    for gap in gaps(instance, coverage(instance, plan)):
+        missing[(gap.location, gap.capability)] += gap.missing
+    return dict(missing)
+
+
+def _where(plan: tuple[Deployment, ...]) -> dict[str, str]:
+    return {deployment.unit: deployment.location for deployment in plan}
+
+
+def _capability_neighbourhood(
+    instance: PlanningInstance,
+    plan: tuple[Deployment, ...],
+    capability: str,
+    window: frozenset[str],
+    rng: random.Random,
+) -> Neighbourhood:
+    where = _where(plan)
+    candidates = [
+        unit
+        for unit in instance.units
+        if unit.capability == capability and _free_in(unit, where, window)
+    ]
+    chosen = _limit(candidates, where, rng)
+    return Neighbourhood(f"{capability} at {', '.join(sorted(window))}", chosen, window)
+
+
+def _place_neighbourhood(
+    instance: PlanningInstance,
+    plan: tuple[Deployment, ...],
+    window: frozenset[str],
+    rng: random.Random,
+) -> Neighbourhood:
+    where = _where(plan)
+    candidates = [unit for unit in instance.units if _free_in(unit, where, window)]
+    chosen = _limit(candidates, where, rng)
+    return Neighbourhood(f"all at {', '.join(sorted(window))}", chosen, window)
+
+
+def _free_in(unit: PlanningUnit, where: dict[str, str], window: frozenset[str]) -> bool:
+    """A unit belongs to a neighbourhood when it is (or was on start) in one of its
+    locations, or is a fresh unit not yet used anywhere."""
+    if unit.location is not None:
+        return unit.location in window
+    placed = where.get(unit.id)
+    return placed is None or placed in window
+
+
+def _limit(
+    candidates: list[PlanningUnit], where: dict[str, str], rng: random.Random
+) -> frozenset[str]:
+    """At most MAX_FREE_UNITS: units in place first, then a sample of unused fresh ones."""
+    placed = [unit.id for unit in candidates if unit.id in where or unit.location is not None]
+    unused = [unit.id for unit in candidates if unit.id not in placed]
+    room = max(0, MAX_FREE_UNITS - len(placed))
+    chosen = rng.sample(placed, min(len(placed), MAX_FREE_UNITS)) + rng.sample(
+        unused, min(len(unused), room)
+    )
+    return frozenset(chosen)
+
+
+def shortfall_lower_bound(instance: PlanningInstance) -> int:
+    """Person-days no plan can cover: each day's requirement minus everyone of that capability
+    who could be there that day (caps and single deployments ignored, so it is a valid bound)."""
+    horizon = instance.horizon
+    fresh: dict[str, list[int]] = {}
+    placed: dict[tuple[str, str], list[int]] = {}
+    for unit in instance.units:
+        if not counts_towards(instance, unit) or unit.latest_last < unit.earliest_first:
+            continue
+        row = (
+            placed.setdefault((unit.location, unit.capability), [0] * (horizon + 1))
+            if unit.location is not None
+            else fresh.setdefault(unit.capability, [0] * (horizon + 1))
+        )
+        row[max(0, unit.earliest_first)] += unit.strength
+        row[min(horizon, unit.latest_last + 1)] -= unit.strength
+    bound = 0
+    for (location, capability), demand in instance.demand.items():
+        here = _running(placed.get((location, capability)), horizon)
+        anywhere = _running(fresh.get(capability), horizon)
+        for day, required in enumerate(demand):
+            bound += max(0, required - here[day] - anywhere[day])
+    return bound
+
+
+def _running(changes: list[int] | None, horizon: int) -> list[int]:
+    """Totals per day from a difference array."""
+    if changes is None:
+        return [0] * (horizon + 1)
+    total, running = 0, []
+    for change in changes:
+        total += change
+        running.append(total)
+    return running
