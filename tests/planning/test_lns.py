@@ -1,0 +1,37 @@
+"""Large neighbourhood search: verified plans, never worse than greedy, an honest bound."""
+
+from __future__ import annotations
+
+import pytest
+
+from mobilize.planning.assemble import assemble_plan
+from mobilize.planning.greedy import greedy_plan
+from mobilize.planning.instance import build_instance
+from mobilize.planning.lns import plan_score, shortfall_lower_bound
+from mobilize.planning.solve import SolverConfig, solve_cp_sat
+from mobilize.scenario.generator import GeneratorSettings, generate_scenario
+from tests.planning.conftest import assert_verified
+from tests.planning.test_segments import random_small_scenario
+
+
+def test_neighbourhood_search_improves_on_greedy_and_verifies() -> None:
+    scenario = generate_scenario(GeneratorSettings(units=60, locations=4, days=40, seed=5))
+    instance = build_instance(scenario)
+    # force the neighbourhood search on a scenario small enough to test quickly
+    config = SolverConfig(time_limit=8, full_model_limit=0)
+    deployments, solver = solve_cp_sat(instance, config)
+    assert_verified(scenario, assemble_plan(instance, deployments, solver))
+    assert solver.method is not None
+    assert solver.method.startswith("large neighbourhood search")
+    assert plan_score(instance, deployments) <= plan_score(instance, greedy_plan(instance))
+    assert solver.bound is not None
+    assert solver.objective is not None
+    assert solver.bound <= solver.objective
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_shortfall_bound_never_exceeds_the_proved_optimum(seed: int) -> None:
+    instance = build_instance(random_small_scenario(seed))
+    _, solver = solve_cp_sat(instance, SolverConfig(time_limit=20))
+    assert solver.stages[0].status == "optimal"
+    assert shortfall_lower_bound(instance) <= solver.stages[0].objective
