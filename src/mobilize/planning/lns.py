@@ -174,13 +174,43 @@ def _neighbourhoods(
     while True:
         plan = current()
         short_cells = _short_cells(instance, plan)
+        for _ in range(len(capabilities)):
+            yield _trade_neighbourhood(instance, current(), rng)
+        for capability in capabilities:
+            yield _capability_neighbourhood(instance, current(), capability, frozenset(locations), rng)
         rounds = [(cap, window) for cap in capabilities for window in windows]
         rng.shuffle(rounds)
         rounds.sort(key=lambda item: -sum(short_cells.get((loc, item[0]), 0) for loc in item[1]))
         for capability, window in rounds:
-            yield _capability_neighbourhood(instance, plan, capability, window, rng)
+            yield _capability_neighbourhood(instance, current(), capability, window, rng)
         for window in rng.sample(windows, len(windows)):
             yield _place_neighbourhood(instance, plan, window, rng)
+
+
+def _trade_neighbourhood(
+    instance: PlanningInstance, plan: tuple[Deployment, ...], rng: random.Random
+) -> Neighbourhood:
+    """Units where the plan is short together with units where it has people to spare, so
+    that room under a shared cap can move from one place to the other."""
+    covered = coverage(instance, plan)
+    short = _short_cells(instance, plan)
+    spare: Counter[tuple[str, str]] = Counter()
+    for key, row in covered.items():
+        demand = instance.demand.get(key, (0,) * instance.horizon)
+        spare[key] = sum(max(0, have - need) for have, need in zip(row, demand, strict=True))
+    wanted = [cell for cell, _ in Counter(short).most_common(4)]
+    offered = [cell for cell, _ in spare.most_common(8)]
+    cells = set(wanted) | set(rng.sample(offered, min(4, len(offered))))
+    where = _where(plan)
+    candidates = [
+        unit
+        for unit in instance.units
+        if (where.get(unit.id, unit.location), unit.capability) in cells
+        or (unit.location is None and unit.id not in where and any(c == unit.capability for _, c in wanted))
+    ]
+    chosen = _limit(candidates, where, rng)
+    locations = frozenset(location for location, _ in cells)
+    return Neighbourhood("trade between short and spare", chosen, locations)
 
 
 def _short_cells(

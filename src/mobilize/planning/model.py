@@ -120,31 +120,36 @@ def _add_deployed_unit(built: DeploymentModel, unit: PlanningUnit) -> None:
 
 
 def _add_fresh_unit(built: DeploymentModel, unit: PlanningUnit, locations: list[str]) -> None:
-    """At most one run of segments at one location, within availability and maximum length."""
+    """At most one run of segments at one location, within availability and maximum length.
+
+    One choice per location and at most one start there keep the cliques small: a single
+    at-most-one over every (location, segment) start made CP-SAT's probing explode.
+    """
     window = _segments_within(built, unit.earliest_first, unit.latest_last)
     if not window or not locations:
         return
     model = built.model
-    all_starts = []
+    chosen = []
     length_terms = []
     for location in locations:
+        here = model.new_bool_var(f"at[{unit.id},{location}]")
+        chosen.append(here)
+        starts_here = []
         previous = None
         for segment in window:
             var = model.new_bool_var(f"p[{unit.id},{location},{segment.index}]")
             start = model.new_bool_var(f"s[{unit.id},{location},{segment.index}]")
             built.add_presence(unit.id, location, segment.index, var)
             built.add_start(unit.id, location, segment.index, start)
-            # a start is where presence begins: present now and not in the previous segment
+            model.add_implication(var, here)
             model.add_implication(start, var)
-            if previous is None or previous[1].last + 1 != segment.first:
-                model.add(var <= start)
-            else:
-                model.add(var <= previous[0] + start)
-                model.add_implication(start, previous[0].Not())
-            previous = (var, segment)
-            all_starts.append(start)
+            # presence begins only where a start is: once started, a gap would need a second start
+            model.add(var <= (start if previous is None else previous + start))
+            previous = var
+            starts_here.append(start)
             length_terms.append(segment.length * var)
-    model.add_at_most_one(all_starts)
+        model.add(sum(starts_here) <= here)
+    model.add_at_most_one(chosen)
     model.add(sum(length_terms) <= unit.max_days)
 
 
