@@ -19,8 +19,9 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from mobilize.planning.bounds import shortfall_lower_bound
 from mobilize.planning.evaluate import Deployment, counts_towards, coverage, gaps, metrics
 from mobilize.planning.instance import PlanningInstance, PlanningUnit
 from mobilize.planning.model import Background, build_model
@@ -129,7 +130,7 @@ def _reoptimise(
     )
     hint_deployments(built, tuple(d for d in current if d.unit in neighbourhood.units))
     began = time.perf_counter()
-    _, values = staged_solve(built, config, time_limit, began)
+    _, values = staged_solve(built, replace(config, probing=False), time_limit, began)
     if values is None:
         return None
     return tuple(sorted(fixed + extract_deployments(built, values)))
@@ -177,7 +178,9 @@ def _neighbourhoods(
         for _ in range(len(capabilities)):
             yield _trade_neighbourhood(instance, current(), rng)
         for capability in capabilities:
-            yield _capability_neighbourhood(instance, current(), capability, frozenset(locations), rng)
+            yield _capability_neighbourhood(
+                instance, current(), capability, frozenset(locations), rng
+            )
         rounds = [(cap, window) for cap in capabilities for window in windows]
         rng.shuffle(rounds)
         rounds.sort(key=lambda item: -sum(short_cells.get((loc, item[0]), 0) for loc in item[1]))
@@ -206,7 +209,11 @@ def _trade_neighbourhood(
         unit
         for unit in instance.units
         if (where.get(unit.id, unit.location), unit.capability) in cells
-        or (unit.location is None and unit.id not in where and any(c == unit.capability for _, c in wanted))
+        or (
+            unit.location is None
+            and unit.id not in where
+            and any(c == unit.capability for _, c in wanted)
+        )
     ]
     chosen = _limit(candidates, where, rng)
     locations = frozenset(location for location, _ in cells)
@@ -275,39 +282,3 @@ def _limit(
         unused, min(len(unused), room)
     )
     return frozenset(chosen)
-
-
-def shortfall_lower_bound(instance: PlanningInstance) -> int:
-    """Person-days no plan can cover: each day's requirement minus everyone of that capability
-    who could be there that day (caps and single deployments ignored, so it is a valid bound)."""
-    horizon = instance.horizon
-    fresh: dict[str, list[int]] = {}
-    placed: dict[tuple[str, str], list[int]] = {}
-    for unit in instance.units:
-        if not counts_towards(instance, unit) or unit.latest_last < unit.earliest_first:
-            continue
-        row = (
-            placed.setdefault((unit.location, unit.capability), [0] * (horizon + 1))
-            if unit.location is not None
-            else fresh.setdefault(unit.capability, [0] * (horizon + 1))
-        )
-        row[max(0, unit.earliest_first)] += unit.strength
-        row[min(horizon, unit.latest_last + 1)] -= unit.strength
-    bound = 0
-    for (location, capability), demand in instance.demand.items():
-        here = _running(placed.get((location, capability)), horizon)
-        anywhere = _running(fresh.get(capability), horizon)
-        for day, required in enumerate(demand):
-            bound += max(0, required - here[day] - anywhere[day])
-    return bound
-
-
-def _running(changes: list[int] | None, horizon: int) -> list[int]:
-    """Totals per day from a difference array."""
-    if changes is None:
-        return [0] * (horizon + 1)
-    total, running = 0, []
-    for change in changes:
-        total += change
-        running.append(total)
-    return running

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from mobilize.planning.bounds import least_shortfall_on
 from mobilize.planning.evaluate import counts_towards
 from mobilize.planning.instance import PlanningInstance, PlanningUnit
 from mobilize.planning.segments import Segment
@@ -90,6 +91,8 @@ def build_model(
         _add_fresh_unit(built, unit, places)
     _add_caps(built)
     _add_coverage_and_shortfall(built)
+    if background is None:
+        _add_shortfall_floors(built)
     _add_objective_levels(built)
     _break_symmetry(built)
     return built
@@ -200,6 +203,18 @@ def _add_coverage_and_shortfall(built: DeploymentModel) -> None:
             )
             built.model.add(short + covered >= required)
             built.shortfall[(location, capability, segment.index)] = short
+
+
+def _add_shortfall_floors(built: DeploymentModel) -> None:
+    """Each segment's shortfall is at least what counting who could be there proves
+    (`bounds`): redundant, but it gives the relaxation the cap's knapsack it misses."""
+    by_segment: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+    for (_, _, k), var in built.shortfall.items():
+        by_segment[k].append(var)
+    for segment in built.segments:
+        floor = least_shortfall_on(built.instance, segment.first)
+        if floor > 0:
+            built.model.add(sum(by_segment[segment.index]) >= floor)
 
 
 def _add_objective_levels(built: DeploymentModel) -> None:

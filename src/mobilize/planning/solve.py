@@ -42,6 +42,9 @@ class SolverConfig:
     # Above this many presence variables the whole model is too big to build and search in
     # the time given; large neighbourhood search solves it a part at a time instead.
     full_model_limit: int = 150_000
+    # Probing in presolve pays off on a whole model; on the many small models of the
+    # neighbourhood search it takes more time than the search itself.
+    probing: bool = True
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,8 @@ def _solve_level(
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = config.workers
     solver.parameters.random_seed = config.seed
+    if not config.probing:
+        solver.parameters.cp_model_probing_level = 0
     stage_began = time.perf_counter()
     callback = _ProgressCallback(level, began, listener)
     status = solver.solve(built.model, callback)
