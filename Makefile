@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/mobilize validate $(SCENARIO)
+	$(BIN)/mobilize plan $(SCENARIO)
 
 test: $(STAMP)
 	$(BIN)/pytest -q
