@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from mobilize.planning.assemble import assemble_plan
+from mobilize.planning.bounds import shortfall_lower_bound
+from mobilize.planning.evaluate import plan_score
 from mobilize.planning.greedy import greedy_plan
 from mobilize.planning.instance import build_instance
-from mobilize.planning.lns import plan_score, shortfall_lower_bound
 from mobilize.planning.solve import SolverConfig, solve_cp_sat
 from mobilize.scenario.generator import GeneratorSettings, generate_scenario
 from tests.planning.conftest import assert_verified

@@ -66,6 +66,7 @@ class Metrics:
 
 
 Coverage = dict[tuple[str, str], list[int]]
+Score = tuple[int, int, int, int, int]
 
 
 def coverage(instance: PlanningInstance, deployments: tuple[Deployment, ...]) -> Coverage:
@@ -139,4 +140,17 @@ def metrics(instance: PlanningInstance, deployments: tuple[Deployment, ...]) -> 
         moves=len(planned_moves),
         transport_person_km=round(transport),
         peak_personnel=max(present, default=0),
+    )
+
+
+def plan_score(instance: PlanningInstance, deployments: tuple[Deployment, ...]) -> Score:
+    """The lexicographic objective of a plan given by days."""
+    figures = metrics(instance, deployments)
+    seniority = sum(instance.unit_by_id[d.unit].days_before_start * d.days for d in deployments)
+    return (
+        figures.shortfall_person_days,
+        figures.excess_person_days,
+        figures.moves,
+        figures.transport_person_km,
+        seniority,
     )

@@ -22,12 +22,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from mobilize.planning.bounds import shortfall_lower_bound
-from mobilize.planning.evaluate import Deployment, counts_towards, coverage, gaps, metrics
+from mobilize.planning.evaluate import Deployment, counts_towards, coverage, gaps, plan_score
 from mobilize.planning.instance import PlanningInstance, PlanningUnit
 from mobilize.planning.model import Background, build_model
 from mobilize.planning.schemas import SolverDocument, StageDocument
 from mobilize.planning.segments import Segment
-from mobilize.planning.solve import (
+from mobilize.planning.staged import (
     Progress,
     ProgressListener,
     SolverConfig,
@@ -36,7 +36,6 @@ from mobilize.planning.solve import (
     staged_solve,
 )
 
-Score = tuple[int, int, int, int, int]
 MAX_FREE_UNITS = 60
 LOCATION_WINDOW = 3
 
@@ -46,19 +45,6 @@ class Neighbourhood:
     name: str
     units: frozenset[str]
     locations: frozenset[str]
-
-
-def plan_score(instance: PlanningInstance, deployments: tuple[Deployment, ...]) -> Score:
-    """The lexicographic objective of a plan given by days."""
-    figures = metrics(instance, deployments)
-    seniority = sum(instance.unit_by_id[d.unit].days_before_start * d.days for d in deployments)
-    return (
-        figures.shortfall_person_days,
-        figures.excess_person_days,
-        figures.moves,
-        figures.transport_person_km,
-        seniority,
-    )
 
 
 def solve_by_neighbourhoods(
