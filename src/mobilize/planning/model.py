@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from mobilize.planning.bounds import least_shortfall_on
+from mobilize.planning.bounds import least_shortfall_by_day
 from mobilize.planning.evaluate import counts_towards
 from mobilize.planning.instance import PlanningInstance, PlanningUnit
 from mobilize.planning.segments import Segment
@@ -211,8 +211,9 @@ def _add_shortfall_floors(built: DeploymentModel) -> None:
     by_segment: dict[int, list[cp_model.IntVar]] = defaultdict(list)
     for (_, _, k), var in built.shortfall.items():
         by_segment[k].append(var)
+    floors = least_shortfall_by_day(built.instance, [segment.first for segment in built.segments])
     for segment in built.segments:
-        floor = least_shortfall_on(built.instance, segment.first)
+        floor = floors[segment.first]
         if floor > 0:
             built.model.add(sum(by_segment[segment.index]) >= floor)
 
