@@ -37,6 +37,7 @@ from mobilize.planning.staged import (
 )
 
 MAX_FREE_UNITS = 60
+RESERVE_SECONDS = 2.0
 LOCATION_WINDOW = 3
 
 
@@ -53,8 +54,10 @@ def solve_by_neighbourhoods(
     start: tuple[Deployment, ...],
     config: SolverConfig,
     listener: ProgressListener | None = None,
+    began: float | None = None,
 ) -> tuple[tuple[Deployment, ...], SolverDocument]:
-    began = time.perf_counter()
+    """`began`: when the whole solve started (the greedy plan's time counts against the limit)."""
+    began = time.perf_counter() if began is None else began
     rng = random.Random(config.seed)
     bound = shortfall_lower_bound(instance)
     incumbent = [start]  # read by the neighbourhood generator as the plan improves
@@ -62,7 +65,8 @@ def solve_by_neighbourhoods(
     tried = improved = 0
     per_step = max(2.0, config.time_limit / 25)
     for neighbourhood in _neighbourhoods(instance, rng, lambda: incumbent[0]):
-        remaining = config.time_limit - (time.perf_counter() - began)
+        # keep a little time for writing the plan and its reasons
+        remaining = config.time_limit - (time.perf_counter() - began) - RESERVE_SECONDS
         if remaining < 1.0:
             break
         tried += 1

@@ -44,7 +44,7 @@ def solve_cp_sat(
     hint = greedy_plan(instance)
     parts = segments(instance, every_day=config.every_day)
     if not config.every_day and model_size(instance, parts) > config.full_model_limit:
-        return solve_by_neighbourhoods(instance, parts, hint, config, listener)
+        return solve_by_neighbourhoods(instance, parts, hint, config, listener, began)
     built = build_model(instance, parts)
     hint_deployments(built, hint)
     stages, solution = staged_solve(built, config, config.time_limit, began, listener)
