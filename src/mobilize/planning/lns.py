@@ -23,18 +23,12 @@ from dataclasses import dataclass, replace
 
 from mobilize.planning.bounds import shortfall_lower_bound
 from mobilize.planning.evaluate import Deployment, counts_towards, coverage, gaps, plan_score
+from mobilize.planning.hints import extract_deployments, hint_deployments
 from mobilize.planning.instance import PlanningInstance, PlanningUnit
 from mobilize.planning.model import Background, build_model
 from mobilize.planning.schemas import SolverDocument, StageDocument
 from mobilize.planning.segments import Segment
-from mobilize.planning.staged import (
-    Progress,
-    ProgressListener,
-    SolverConfig,
-    extract_deployments,
-    hint_deployments,
-    staged_solve,
-)
+from mobilize.planning.staged import Progress, ProgressListener, SolverConfig, staged_solve
 
 MAX_FREE_UNITS = 60
 RESERVE_SECONDS = 2.0

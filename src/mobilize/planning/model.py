@@ -46,11 +46,17 @@ class DeploymentModel:
     model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
     present: dict[tuple[str, str, int], cp_model.IntVar] = field(default_factory=dict)
     starts: dict[tuple[str, str, int], cp_model.IntVar] = field(default_factory=dict)
+    # a fresh unit's choice of location: (unit, location) -> variable
+    at: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
     # the same variables indexed by unit: (location, segment) -> variable
     presence_of: dict[str, dict[tuple[str, int], cp_model.IntVar]] = field(default_factory=dict)
     starts_of: dict[str, dict[tuple[str, int], cp_model.IntVar]] = field(default_factory=dict)
     shortfall: dict[tuple[str, str, int], cp_model.IntVar] = field(default_factory=dict)
+    # what each shortfall variable's cell needs in its segment, beyond the background
+    required: dict[tuple[str, str, int], int] = field(default_factory=dict)
     levels: dict[str, cp_model.LinearExprT] = field(default_factory=dict)
+    # each level's part per capability: level -> capability -> expression
+    by_capability: dict[str, dict[str, cp_model.LinearExprT]] = field(default_factory=dict)
 
     @property
     def last_segment(self) -> int:
@@ -136,6 +142,7 @@ def _add_fresh_unit(built: DeploymentModel, unit: PlanningUnit, locations: list[
     length_terms = []
     for location in locations:
         here = model.new_bool_var(f"at[{unit.id},{location}]")
+        built.at[(unit.id, location)] = here
         chosen.append(here)
         starts_here = []
         previous = None
@@ -203,6 +210,7 @@ def _add_coverage_and_shortfall(built: DeploymentModel) -> None:
             )
             built.model.add(short + covered >= required)
             built.shortfall[(location, capability, segment.index)] = short
+            built.required[(location, capability, segment.index)] = required
 
 
 def _add_shortfall_floors(built: DeploymentModel) -> None:
@@ -219,45 +227,53 @@ def _add_shortfall_floors(built: DeploymentModel) -> None:
 
 
 def _add_objective_levels(built: DeploymentModel) -> None:
+    """Every level is a sum over capabilities (cells and units each have one); the parts are
+    kept in `by_capability`, for the bounds of `decompose`."""
     instance, segments = built.instance, built.segments
     units = instance.unit_by_id
-    shortfall = sum(segments[k].length * var for (_, _, k), var in built.shortfall.items())
-    person_days = sum(
-        units[u].strength * segments[k].length * var
-        for (u, _, k), var in built.present.items()
-        if counts_towards(instance, units[u])
-    )
+    terms: dict[str, dict[str, list[cp_model.LinearExprT]]] = {
+        level: defaultdict(list) for level in LEVELS
+    }
+    for (_, capability, k), var in built.shortfall.items():
+        terms["shortfall"][capability].append(segments[k].length * var)
+    for (u, _, k), var in built.present.items():
+        unit = units[u]
+        if counts_towards(instance, unit):
+            terms["excess"][unit.capability].append(unit.strength * segments[k].length * var)
+        if unit.days_before_start > 0:
+            terms["seniority"][unit.capability].append(
+                unit.days_before_start * segments[k].length * var
+            )
     # excess = covered - required + shortfall, summed over cells and days
-    built.levels["shortfall"] = shortfall
-    built.levels["excess"] = person_days - _required_person_days(instance) + shortfall
-    moves, transport = _move_terms(built)
-    built.levels["moves"] = moves
-    built.levels["transport"] = transport
-    built.levels["seniority"] = sum(
-        units[u].days_before_start * segments[k].length * var
-        for (u, _, k), var in built.present.items()
-        if units[u].days_before_start > 0
-    )
+    for (_, capability), row in instance.demand.items():
+        terms["excess"][capability].append(-sum(row))
+    for capability, shortfall_terms in terms["shortfall"].items():
+        terms["excess"][capability].extend(shortfall_terms)
+    _move_terms(built, terms["moves"], terms["transport"])
+    built.by_capability = {
+        level: {capability: sum(parts) for capability, parts in by_capability.items()}
+        for level, by_capability in terms.items()
+    }
+    for level in LEVELS:
+        built.levels[level] = sum(built.by_capability[level].values())
 
 
-def _required_person_days(instance: PlanningInstance) -> int:
-    return sum(sum(row) for row in instance.demand.values())
-
-
-def _move_terms(built: DeploymentModel) -> tuple[cp_model.LinearExprT, cp_model.LinearExprT]:
-    """Actions and their person-km: a withdrawal unless present in the last segment, a
-    deployment for every fresh unit that starts."""
+def _move_terms(
+    built: DeploymentModel,
+    moves: dict[str, list[cp_model.LinearExprT]],
+    transport: dict[str, list[cp_model.LinearExprT]],
+) -> None:
+    """Actions and their person-km, per capability: a withdrawal unless present in the last
+    segment, a deployment for every fresh unit that starts."""
     instance, last = built.instance, built.last_segment
-    moves: list[cp_model.LinearExprT] = []
-    transport: list[cp_model.LinearExprT] = []
     for unit in built.units:
         presence = built.unit_presence(unit.id)
         if unit.location is not None:
             km = round(unit.strength * instance.distance_km(unit, unit.location))
             stays = presence.get((unit.location, last))
             withdrawn = 1 if stays is None else 1 - stays
-            moves.append(withdrawn)
-            transport.append(km * withdrawn)
+            moves[unit.capability].append(withdrawn)
+            transport[unit.capability].append(km * withdrawn)
             continue
         for location in {loc for loc, _ in presence}:
             km = round(unit.strength * instance.distance_km(unit, location))
@@ -266,9 +282,8 @@ def _move_terms(built: DeploymentModel) -> tuple[cp_model.LinearExprT, cp_model.
             )
             stays = presence.get((location, last))
             actions = 2 * started - (stays if stays is not None else 0)
-            moves.append(actions)
-            transport.append(km * actions)
-    return sum(moves), sum(transport)
+            moves[unit.capability].append(actions)
+            transport[unit.capability].append(km * actions)
 
 
 def _break_symmetry(built: DeploymentModel) -> None:

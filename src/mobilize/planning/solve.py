@@ -9,21 +9,16 @@ from __future__ import annotations
 
 import time
 
+from mobilize.planning.decompose import CapabilityRelaxation
 from mobilize.planning.evaluate import Deployment, plan_score
 from mobilize.planning.greedy import greedy_plan
+from mobilize.planning.hints import extract_deployments, hint_deployments
 from mobilize.planning.instance import PlanningInstance
 from mobilize.planning.lns import solve_by_neighbourhoods
 from mobilize.planning.model import build_model
 from mobilize.planning.schemas import SolverDocument, SolverStatus, StageDocument
 from mobilize.planning.segments import Segment, segments
-from mobilize.planning.staged import (
-    Progress,
-    ProgressListener,
-    SolverConfig,
-    extract_deployments,
-    hint_deployments,
-    staged_solve,
-)
+from mobilize.planning.staged import Progress, ProgressListener, SolverConfig, staged_solve
 
 __all__ = ["Progress", "ProgressListener", "SolverConfig", "solve_cp_sat", "solve_greedy"]
 
@@ -47,7 +42,13 @@ def solve_cp_sat(
         return solve_by_neighbourhoods(instance, parts, hint, config, listener, began)
     built = build_model(instance, parts)
     hint_deployments(built, hint)
-    stages, solution = staged_solve(built, config, config.time_limit, began, listener)
+    relaxation = (
+        CapabilityRelaxation(instance, config.workers, config.seed)
+        if config.decompose and not config.every_day
+        else None
+    )
+    remaining = config.time_limit - (time.perf_counter() - began)
+    stages, solution = staged_solve(built, config, remaining, began, listener, relaxation)
     deployments = extract_deployments(built, solution) if solution is not None else hint
     document = _solver_document(stages, solution is not None, time.perf_counter() - began)
     if plan_score(instance, hint) < plan_score(instance, deployments):

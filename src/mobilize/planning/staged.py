@@ -16,12 +16,16 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from mobilize.planning.evaluate import Deployment
+from mobilize.planning.decompose import CapabilityRelaxation, LevelBounds, add_bounds, keeps_caps
+from mobilize.planning.evaluate import plan_score
+from mobilize.planning.hints import all_variables, hint_deployments, hint_values
 from mobilize.planning.model import LEVELS, DeploymentModel, add_whole_unit_cuts
 from mobilize.planning.schemas import StageDocument
 
 # Share of the time limit each level may use; time a level does not use passes on.
 LEVEL_SHARES = {"shortfall": 0.4, "excess": 0.3, "moves": 0.1, "transport": 0.1, "seniority": 0.1}
+# Share of a level's time the capabilities solved alone may use (`decompose`).
+DECOMPOSE_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -33,11 +37,16 @@ class SolverConfig:
     seed: int = 0
     every_day: bool = False  # the plain daily model (for checking the segment model)
     # Above this many presence variables the whole model is too big to build and search in
-    # the time given; large neighbourhood search solves it a part at a time instead.
-    full_model_limit: int = 150_000
+    # the time given; large neighbourhood search solves it a part at a time instead. Measured:
+    # the reference (1.8k) is proved whole in 2 s; at 100 units (16k) the whole model spends
+    # most of each stage in presolve and reaches 275-318k shortfall person-days in 60 s where
+    # the neighbourhood search reaches 243k with every other level below greedy's too.
+    full_model_limit: int = 10_000
     # Probing in presolve pays off on a whole model; on the many small models of the
     # neighbourhood search it takes more time than the search itself.
     probing: bool = True
+    # Bound (and often solve) each level by the capabilities alone first (`decompose`).
+    decompose: bool = True
 
 
 @dataclass(frozen=True)
@@ -57,8 +66,13 @@ def staged_solve(
     time_limit: float,
     began: float,
     listener: ProgressListener | None = None,
+    relaxation: CapabilityRelaxation | None = None,
 ) -> tuple[list[StageDocument], dict[int, int] | None]:
-    """Each level in turn, the levels above held at their best; the last plan found."""
+    """Each level in turn, the levels above held at their best; the last plan found.
+
+    With a `relaxation`, each level first gets the bounds of the capabilities solved alone
+    (`decompose`); when those parts are proved and their union keeps the caps, the union is the
+    level's optimum and the whole model is not searched at all."""
     stage_began = time.perf_counter()
     stages: list[StageDocument] = []
     solution: dict[int, int] | None = None
@@ -66,16 +80,49 @@ def staged_solve(
         remaining = time_limit - (time.perf_counter() - stage_began)
         share = LEVEL_SHARES[level] / sum(LEVEL_SHARES[name] for name in LEVELS[position:])
         limit = max(0.2, remaining * share)
-        stage, values = _solve_level(built, level, limit, config, began, listener)
+        found = None
+        if relaxation is not None and relaxation.active:
+            level_began = time.perf_counter()
+            found = relaxation.solve_level(level, limit * DECOMPOSE_SHARE)
+            if found is not None:
+                add_bounds(built, found)
+                stage, values = _union_if_optimal(built, found, level_began)
+                if stage is None:
+                    limit = max(0.2, limit - (time.perf_counter() - level_began))
+        if found is None or stage is None:
+            stage, values = _solve_level(built, level, limit, config, began, listener)
         stages.append(stage)
+        if relaxation is not None:
+            proved = stage.status == "optimal" and values is not None
+            relaxation.settle(found, round(stage.objective) if proved else None)
         if values is None:
             break
         solution = values
         built.model.add(built.levels[level] <= round(stage.objective))
         if level == "shortfall" and round(stage.objective) == 0:
             add_whole_unit_cuts(built)
-        _hint_values(built, values)
+        hint_values(built, values)
     return stages, solution
+
+
+def _union_if_optimal(
+    built: DeploymentModel, found: LevelBounds, level_began: float
+) -> tuple[StageDocument | None, dict[int, int] | None]:
+    """The capabilities' plans together, when they are an optimal plan of the whole level."""
+    if not found.proved or found.plan is None or not keeps_caps(built.instance, found.plan):
+        return None, None
+    if plan_score(built.instance, found.plan)[LEVELS.index(found.level)] != found.total:
+        return None, None  # not what the model would count (should not happen): search instead
+    values = hint_deployments(built, found.plan)
+    seconds = round(time.perf_counter() - level_began, 3)
+    stage = StageDocument(
+        level=found.level,
+        status="optimal",
+        seconds=seconds,
+        objective=found.total,
+        bound=found.total,
+    )
+    return stage, values
 
 
 def _solve_level(
@@ -101,7 +148,7 @@ def _solve_level(
         return StageDocument(
             level=level, status="no_solution", seconds=seconds, objective=0, bound=0
         ), None
-    values = {var.index: solver.value(var) for var in _all_variables(built)}
+    values = {var.index: solver.value(var) for var in all_variables(built)}
     stage = StageDocument(
         level=level,
         status="optimal" if status == cp_model.OPTIMAL else "feasible",
@@ -125,40 +172,3 @@ class _ProgressCallback(cp_model.CpSolverSolutionCallback):
             self._listener(
                 Progress(self._level, elapsed, self.objective_value, self.best_objective_bound)
             )
-
-
-def _all_variables(built: DeploymentModel) -> list[cp_model.IntVar]:
-    return [*built.present.values(), *built.starts.values(), *built.shortfall.values()]
-
-
-def _hint_values(built: DeploymentModel, values: dict[int, int]) -> None:
-    built.model.clear_hints()  # type: ignore[no-untyped-call]
-    for var in _all_variables(built):
-        built.model.add_hint(var, values[var.index])
-
-
-def hint_deployments(built: DeploymentModel, deployments: tuple[Deployment, ...]) -> None:
-    """Hint a plan given by days (the greedy one) as segment presence."""
-    chosen = {d.unit: d for d in deployments}
-    for (unit_id, location, k), var in built.present.items():
-        segment, deployment = built.segments[k], chosen.get(unit_id)
-        inside = (
-            deployment is not None
-            and deployment.location == location
-            and deployment.first <= segment.first
-            and segment.last <= deployment.last
-        )
-        built.model.add_hint(var, int(inside))
-
-
-def extract_deployments(built: DeploymentModel, values: dict[int, int]) -> tuple[Deployment, ...]:
-    found = []
-    for unit_id, presence in built.presence_of.items():
-        chosen = [(loc, k) for (loc, k), var in presence.items() if values[var.index]]
-        if not chosen:
-            continue
-        location = chosen[0][0]
-        first = min(built.segments[k].first for _, k in chosen)
-        last = max(built.segments[k].last for _, k in chosen)
-        found.append(Deployment(unit_id, location, first, last))
-    return tuple(sorted(found))
