@@ -29,6 +29,7 @@ from mobilize.planning.model import Background, build_model
 from mobilize.planning.schemas import SolverDocument, StageDocument
 from mobilize.planning.segments import Segment
 from mobilize.planning.staged import Progress, ProgressListener, SolverConfig, staged_solve
+from mobilize.planning.trim import trim_excess
 
 MAX_FREE_UNITS = 60
 RESERVE_SECONDS = 2.0
@@ -76,6 +77,9 @@ def solve_by_neighbourhoods(
             listener(
                 Progress("shortfall (neighbourhoods)", time.perf_counter() - began, score[0], bound)
             )
+    trimmed = trim_excess(instance, current)
+    if plan_score(instance, trimmed) < score:
+        current, score = trimmed, plan_score(instance, trimmed)
     seconds = round(time.perf_counter() - began, 3)
     status = "optimal" if score[0] == bound else "feasible"
     gap = (score[0] - bound) / max(1, abs(score[0]))
