@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mobilize.planning.assemble import assemble_plan
-from mobilize.planning.evaluate import metrics, plan_score
+from mobilize.planning.evaluate import Deployment, metrics, plan_score
 from mobilize.planning.greedy import greedy_plan
 from mobilize.planning.instance import build_instance
 from mobilize.planning.schemas import SolverDocument
@@ -40,8 +40,6 @@ def test_a_unit_no_longer_needed_is_cut_where_its_cell_stays_covered() -> None:
         [{"location": "A", "capability": "MP", "personnel": 150, "to": "2019-01-04"}],
     )
     instance = build_instance(scenario)
-    from mobilize.planning.evaluate import Deployment
-
     plan = (Deployment("a", "A", 0, 9), Deployment("b", "A", 0, 9))
     trimmed = trim_excess(instance, plan)
     # both are needed to reach 150 through day 3; after that neither is; "a" served longer
