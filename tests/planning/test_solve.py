@@ -46,20 +46,23 @@ def test_a_cap_that_cannot_hold_everyone_gives_an_exact_shortfall() -> None:
     assert all(s.required == 500 and s.covered == 300 for s in plan.shortfalls or [])
 
 
-def test_a_unit_at_its_maximum_is_relieved_in_place_the_day_it_leaves() -> None:
-    scenario = tiny_scenario(
-        [
-            {
-                "id": "tired",
-                "strength": 200,
-                "location": "A",
-                "deployed_since": "2018-12-27",
-                "max_deployment_days": 10,
-            },
-            {"id": "fresh", "strength": 200, "available_from": "2019-01-06"},
-        ],
+def relief_scenario(fresh_from: str) -> Scenario:
+    """A unit whose 10-day maximum ends on 2019-01-05, and a fresh one of the same kind."""
+    tired = {
+        "id": "tired",
+        "strength": 200,
+        "location": "A",
+        "deployed_since": "2018-12-27",
+        "max_deployment_days": 10,
+    }
+    return tiny_scenario(
+        [tired, {"id": "fresh", "strength": 200, "available_from": fresh_from}],
         [{"location": "A", "capability": "MP", "personnel": 200}],
     )
+
+
+def test_a_unit_at_its_maximum_is_relieved_in_place_the_day_it_leaves() -> None:
+    scenario = relief_scenario(fresh_from="2019-01-06")
     plan = solved(scenario)
     assert spans(plan) == {("tired", "A", 0, 4), ("fresh", "A", 5, 9)}
     reasons = {(a.unit, a.action): a.reason for a in plan.actions or []}
@@ -69,19 +72,7 @@ def test_a_unit_at_its_maximum_is_relieved_in_place_the_day_it_leaves() -> None:
 
 
 def test_the_longest_deployed_goes_home_as_soon_as_relief_is_there() -> None:
-    scenario = tiny_scenario(
-        [
-            {
-                "id": "tired",
-                "strength": 200,
-                "location": "A",
-                "deployed_since": "2018-12-27",
-                "max_deployment_days": 10,
-            },
-            {"id": "fresh", "strength": 200, "available_from": "2019-01-04"},
-        ],
-        [{"location": "A", "capability": "MP", "personnel": 200}],
-    )
+    scenario = relief_scenario(fresh_from="2019-01-04")
     plan = solved(scenario)
     assert spans(plan) == {("tired", "A", 0, 2), ("fresh", "A", 3, 9)}
     reasons = {(a.unit, a.action): a.reason for a in plan.actions or []}

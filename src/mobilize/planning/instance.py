@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cached_property
 
@@ -173,24 +173,8 @@ def _planning_unit(scenario: Scenario, unit: Unit, horizon: int) -> PlanningUnit
     last = horizon - 1
     if unit.available_until is not None:
         last = min(last, (unit.available_until - scenario.start).days)
-    if unit.deployed_since is not None and unit.location is not None:
-        days_before = (scenario.start - unit.deployed_since).days
-        max_reached_on = max_days - days_before  # first day past the maximum
-        return PlanningUnit(
-            id=unit.id,
-            capability=unit.capability,
-            component=unit.component,
-            strength=unit.strength,
-            home=(unit.home.lat, unit.home.lon),
-            location=unit.location,
-            earliest_first=0,
-            latest_last=min(last, max_reached_on - 1),
-            max_days=max_days,
-            days_before_start=days_before,
-            max_reached_on=max_reached_on,
-        )
     first = max(0, (unit.available_from - scenario.start).days) if unit.available_from else 0
-    return PlanningUnit(
+    fresh = PlanningUnit(
         id=unit.id,
         capability=unit.capability,
         component=unit.component,
@@ -202,4 +186,16 @@ def _planning_unit(scenario: Scenario, unit: Unit, horizon: int) -> PlanningUnit
         max_days=max_days,
         days_before_start=0,
         max_reached_on=None,
+    )
+    if unit.deployed_since is None or unit.location is None:
+        return fresh
+    days_before = (scenario.start - unit.deployed_since).days
+    max_reached_on = max_days - days_before  # first day past the maximum
+    return replace(
+        fresh,
+        location=unit.location,
+        earliest_first=0,
+        latest_last=min(last, max_reached_on - 1),
+        days_before_start=days_before,
+        max_reached_on=max_reached_on,
     )
