@@ -146,10 +146,14 @@ def plan(
 @app.command()
 def verify(
     scenario: ScenarioPath,
-    plan_file: Annotated[Path, typer.Argument(metavar="PLAN.json", help="The plan to check.")],
+    plan_file: Annotated[
+        Path,
+        typer.Argument(metavar="PLAN", help="The plan to check: JSON, or CSV from a spreadsheet."),
+    ],
 ) -> None:
     """Check any plan against every hard rule; recompute its shortfalls and metrics."""
-    result = verify_plan(load_scenario(scenario), read_plan(plan_file))
+    loaded = load_scenario(scenario)
+    result = verify_plan(loaded, read_plan(plan_file, loaded.name))
     for violation in result.violations:
         stderr.print(f"{plan_file}: {violation}", style="red", markup=False)
     metrics = result.metrics

@@ -159,3 +159,23 @@ def test_plan_table_and_csv_and_explain(tmp_path: Path, capsys: pytest.CaptureFi
 def test_plan_refuses_an_unknown_solver(capsys: pytest.CaptureFixture[str]) -> None:
     assert run("plan", str(SMALL_SCENARIO), "--solver", "magic") == 2
     assert "cp-sat or greedy" in capsys.readouterr().err
+
+
+def test_verify_reads_a_plan_from_a_spreadsheet_csv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan_file = tmp_path / "plan.csv"
+    assert (
+        run("plan", str(SMALL_SCENARIO), "--solver", "greedy", "-f", "csv", "-o", str(plan_file))
+        == 0
+    )
+    assert run("verify", str(SMALL_SCENARIO), str(plan_file)) == 0
+    assert capsys.readouterr().out.startswith("valid:")
+    broken = tmp_path / "broken.csv"
+    broken.write_text("unit,location,from,to\nmp-1,SDC,2018-11-26,2018-13-01\n")
+    assert run("verify", str(SMALL_SCENARIO), str(broken)) == 2
+    assert f"{broken}:2: to:" in capsys.readouterr().err
+    missing = tmp_path / "missing.csv"
+    missing.write_text("unit,place\nmp-1,SDC\n")
+    assert run("verify", str(SMALL_SCENARIO), str(missing)) == 2
+    assert "missing column(s) location, from, to" in capsys.readouterr().err
