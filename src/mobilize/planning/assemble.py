@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from mobilize.planning.evaluate import Deployment, coverage, gaps, metrics, moves
+from mobilize.planning.evaluate import (
+    Deployment,
+    coverage,
+    gaps,
+    metrics,
+    moves,
+    present_by_component,
+)
 from mobilize.planning.instance import PlanningInstance
 from mobilize.planning.reasons import PlanFacts, explain_moves
 from mobilize.planning.schemas import (
@@ -13,20 +20,19 @@ from mobilize.planning.schemas import (
     ShortfallDocument,
     SolverDocument,
 )
-from mobilize.scenario.schemas import Component
 
 
 def assemble_plan(
     instance: PlanningInstance, deployments: tuple[Deployment, ...], solver: SolverDocument
 ) -> PlanDocument:
     covered = coverage(instance, deployments)
-    planned_moves = tuple(moves(instance, deployments))
+    planned_moves = moves(instance, deployments)
     facts = PlanFacts(
         instance=instance,
         deployments={deployment.unit: deployment for deployment in deployments},
-        moves=planned_moves,
+        moves=tuple(planned_moves),
         covered=covered,
-        present_by_component=_present_by_component(instance, deployments),
+        present_by_component=present_by_component(instance, deployments),
     )
     reasons = explain_moves(facts)
     date = instance.date_of
@@ -59,17 +65,5 @@ def assemble_plan(
             )
             for gap in gaps(instance, covered)
         ],
-        metrics=MetricsDocument(**vars(metrics(instance, deployments))),
+        metrics=MetricsDocument(**vars(metrics(instance, deployments, covered, planned_moves))),
     )
-
-
-def _present_by_component(
-    instance: PlanningInstance, deployments: tuple[Deployment, ...]
-) -> dict[str, list[int]]:
-    present = {key: [0] * instance.horizon for key in [*(c.value for c in Component), "all"]}
-    for deployment in deployments:
-        unit = instance.unit_by_id[deployment.unit]
-        for day in range(deployment.first, deployment.last + 1):
-            present[unit.component.value][day] += unit.strength
-            present["all"][day] += unit.strength
-    return present

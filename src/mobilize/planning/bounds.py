@@ -81,7 +81,7 @@ def _placed(
 ) -> int:
     location, capability = cell
     return sum(
-        available.placed.get((location, capability, c), _NONE)[day]
+        _on(available.placed.get((location, capability, c)), day)
         for c in Component
         if _in_cap(c, cap, inside_cap)
     )
@@ -91,7 +91,7 @@ def _fresh(
     available: _Availability, capability: str, day: int, cap: CapRule | None, inside_cap: bool
 ) -> int:
     return sum(
-        available.fresh.get((capability, c), _NONE)[day]
+        _on(available.fresh.get((capability, c)), day)
         for c in Component
         if _in_cap(c, cap, inside_cap)
     )
@@ -105,12 +105,9 @@ def _at(
     )
 
 
-class _Zeros:
-    def __getitem__(self, day: int) -> int:
-        return 0
-
-
-_NONE: list[int] = _Zeros()  # type: ignore[assignment]
+def _on(row: list[int] | None, day: int) -> int:
+    """A day's total of a row that may not exist (nobody of that kind)."""
+    return row[day] if row is not None else 0
 
 
 def _availability(instance: PlanningInstance) -> _Availability:

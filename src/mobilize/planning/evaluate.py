@@ -115,31 +115,47 @@ def gaps(instance: PlanningInstance, covered: Coverage) -> list[Gap]:
     return sorted(found, key=lambda gap: (gap.day, gap.location, gap.capability))
 
 
-def metrics(instance: PlanningInstance, deployments: tuple[Deployment, ...]) -> Metrics:
-    covered = coverage(instance, deployments)
+def present_by_component(
+    instance: PlanningInstance, deployments: tuple[Deployment, ...]
+) -> dict[str, list[int]]:
+    """Personnel present each day, per component (its value) and in "all"."""
+    present = {key: [0] * instance.horizon for key in [*(c.value for c in Component), "all"]}
+    for deployment in deployments:
+        unit = instance.unit_by_id[deployment.unit]
+        for day in range(deployment.first, deployment.last + 1):
+            present[unit.component.value][day] += unit.strength
+            present["all"][day] += unit.strength
+    return present
+
+
+def metrics(
+    instance: PlanningInstance,
+    deployments: tuple[Deployment, ...],
+    covered: Coverage | None = None,
+    planned_moves: list[Move] | None = None,
+) -> Metrics:
+    """The contract's metrics; `covered` and `planned_moves` when the caller has them already."""
+    if covered is None:
+        covered = coverage(instance, deployments)
+    if planned_moves is None:
+        planned_moves = moves(instance, deployments)
     shortfall = sum(gap.missing for gap in gaps(instance, covered))
     excess = 0
     for key in set(covered) | set(instance.demand):
         row = covered.get(key, [0] * instance.horizon)
         demand = instance.demand.get(key, (0,) * instance.horizon)
         excess += sum(max(0, have - need) for have, need in zip(row, demand, strict=True))
-    planned_moves = moves(instance, deployments)
     transport = sum(
         instance.unit_by_id[move.unit].strength
         * instance.distance_km(instance.unit_by_id[move.unit], move.location)
         for move in planned_moves
     )
-    present = [0] * instance.horizon
-    for deployment in deployments:
-        strength = instance.unit_by_id[deployment.unit].strength
-        for day in range(deployment.first, deployment.last + 1):
-            present[day] += strength
     return Metrics(
         shortfall_person_days=shortfall,
         excess_person_days=excess,
         moves=len(planned_moves),
         transport_person_km=round(transport),
-        peak_personnel=max(present, default=0),
+        peak_personnel=max(present_by_component(instance, deployments)["all"], default=0),
     )
 
 

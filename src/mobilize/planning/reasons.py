@@ -45,10 +45,27 @@ def _date(facts: PlanFacts, day: int) -> str:
     return facts.instance.date_of(day).isoformat()
 
 
+def _days_served(facts: PlanFacts, unit: PlanningUnit) -> int:
+    """Days deployed by the end of its deployment in the plan, days before start included."""
+    deployment = facts.deployments.get(unit.id)
+    return unit.days_before_start + (deployment.days if deployment else 0)
+
+
+def _needs_here(facts: PlanFacts, move: Move, unit: PlanningUnit, first: bool) -> list[Need]:
+    """The needs of the unit's capability at the move's place that start (`first`) on the
+    move's day, or whose last day was the day before."""
+    return [
+        need
+        for need in facts.instance.needs
+        if need.location == move.location
+        and need.capability == unit.capability
+        and (need.first == move.day if first else need.last == move.day - 1)
+    ]
+
+
 def _reaches_maximum(facts: PlanFacts, move: Move, unit: PlanningUnit) -> str | None:
     deployment = facts.deployments.get(unit.id)
-    served = unit.days_before_start + (deployment.days if deployment else 0)
-    if served < unit.max_days:
+    if _days_served(facts, unit) < unit.max_days:
         return None
     if deployment is None:
         return f"already past its {unit.max_days}-day maximum deployment on start"
@@ -59,20 +76,14 @@ def _availability_ends(facts: PlanFacts, move: Move, unit: PlanningUnit) -> str 
     deployment = facts.deployments.get(unit.id)
     if deployment is None or deployment.last != unit.latest_last or unit.max_reached_on == move.day:
         return None
-    if unit.days_before_start + deployment.days >= unit.max_days:
+    if _days_served(facts, unit) >= unit.max_days:
         return None
     return f"available only until {_date(facts, unit.latest_last)}"
 
 
 def _needs_that_end(facts: PlanFacts, move: Move, unit: PlanningUnit) -> str | None:
     """The tasks and requirements at the unit's place whose last day was the day before."""
-    ended = [
-        need
-        for need in facts.instance.needs
-        if need.location == move.location
-        and need.capability == unit.capability
-        and need.last == move.day - 1
-    ]
+    ended = _needs_here(facts, move, unit, first=False)
     if not ended:
         return None
     names = ", ".join(f"{_need_name(need)} ends on {_date(facts, need.last)}" for need in ended)
@@ -123,8 +134,7 @@ def _rotated_early(facts: PlanFacts, move: Move, unit: PlanningUnit) -> str | No
     """Relieved before its maximum: the fresh unit arrives, and the longest-deployed go first."""
     if _relief(facts, move, unit) is None or _reaches_maximum(facts, move, unit) is not None:
         return None
-    deployment = facts.deployments.get(unit.id)
-    served = unit.days_before_start + (deployment.days if deployment else 0)
+    served = _days_served(facts, unit)
     return (
         f"{served} days deployed by then; the longest-deployed go home first once relief is there"
     )
@@ -143,13 +153,7 @@ def _closes_shortfall(facts: PlanFacts, move: Move, unit: PlanningUnit) -> str |
 
 
 def _need_starts(facts: PlanFacts, move: Move, unit: PlanningUnit) -> str | None:
-    started = [
-        need
-        for need in facts.instance.needs
-        if need.location == move.location
-        and need.capability == unit.capability
-        and need.first == move.day
-    ]
+    started = _needs_here(facts, move, unit, first=True)
     if not started:
         return None
     return ", ".join(f"{_need_name(need)} starts on {_date(facts, move.day)}" for need in started)
