@@ -40,6 +40,12 @@ class _State:
     # Kept up to date on every move, so that a day costs time in moves, not in units.
     covered: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     by_component: dict[Component, int] = field(default_factory=lambda: defaultdict(int))
+    # Units by capability, the earliest available first: the order a staff calls them up in.
+    by_capability: dict[str, list[PlanningUnit]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for unit in sorted(self.instance.units, key=lambda unit: (unit.earliest_first, unit.id)):
+            self.by_capability.setdefault(unit.capability, []).append(unit)
 
     def coverage(self, location: str, capability: str) -> int:
         return self.covered[(location, capability)]
@@ -163,6 +169,8 @@ def _fill_gaps(state: _State, day: int) -> None:
     instance = state.instance
     for (location, capability), demand in sorted(instance.demand.items()):
         short = demand[day] - state.coverage(location, capability)
+        if short <= 0:
+            continue
         for unit in _fresh_units(state, capability, day):
             if short <= 0:
                 break
@@ -173,14 +181,11 @@ def _fill_gaps(state: _State, day: int) -> None:
 
 def _fresh_units(state: _State, capability: str, day: int) -> list[PlanningUnit]:
     """Units not yet used that can arrive today, the earliest available first."""
-    fresh = [
+    return [
         unit
-        for unit in state.instance.units
-        if unit.capability == capability
-        and unit.id not in state.used
-        and unit.earliest_first <= day <= unit.latest_last
+        for unit in state.by_capability.get(capability, [])
+        if unit.id not in state.used and unit.earliest_first <= day <= unit.latest_last
     ]
-    return sorted(fresh, key=lambda unit: (unit.earliest_first, unit.id))
 
 
 def _caps_allow(state: _State, unit: PlanningUnit, day: int) -> bool:
