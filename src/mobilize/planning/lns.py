@@ -32,7 +32,7 @@ from mobilize.planning.staged import Progress, ProgressListener, SolverConfig, s
 from mobilize.planning.trim import trim_excess
 
 MAX_FREE_UNITS = 60
-RESERVE_SECONDS = 2.0
+RESERVE_SECONDS = 4.0  # writing the plan and its reasons takes about 2 s at 3,000 units
 LOCATION_WINDOW = 3
 
 
