@@ -7,6 +7,7 @@ stderr and an exit code (2 for bad input), never a traceback.
 from __future__ import annotations
 
 import io
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -77,6 +78,7 @@ def generate(
     output: OutputPath = None,
 ) -> None:
     """Write a valid, realistic scenario of any size (for tests and benchmarks)."""
+    _check_output(output)
     settings = GeneratorSettings(
         units=units, locations=locations, days=days, seed=seed, start=_parse_date(start, "--start")
     )
@@ -106,6 +108,7 @@ def export(
     output: OutputPath = None,
 ) -> None:
     """Write a stored operation back out as a scenario file."""
+    _check_output(output)
     with session_scope(_engine()) as session:
         scenario = operations.export_scenario(session, operation)
     _write(dump_scenario(scenario, _format(file_format, output)), output)
@@ -124,6 +127,7 @@ def plan(
     solver: Annotated[str, typer.Option(help="cp-sat or greedy.")] = "cp-sat",
 ) -> None:
     """Plan which units stay, go home or relieve others, under every cap, with reasons."""
+    _check_output(output)
     loaded = load_scenario(scenario)
     chosen = _choice(solver, ("cp-sat", "greedy"), "--solver")
     view = _choice(file_format, ("table", "json", "csv"), "--format")
@@ -244,12 +248,31 @@ def _parse_date(text: str, option: str) -> date:
         ) from None
 
 
+def _check_output(output: Path | None) -> None:
+    """Refuse an output path that cannot be written before any work is done (and lost)."""
+    if output is None:
+        return
+    folder = output.parent
+    if output.is_dir():
+        problem = "is a folder; give a file name"
+    elif not folder.is_dir():
+        problem = f"folder {str(folder)!r} does not exist; create it first"
+    elif not os.access(folder, os.W_OK):
+        problem = f"folder {str(folder)!r} is not writable"
+    else:
+        return
+    raise typer.BadParameter(f"{str(output)!r}: {problem}", param_hint="--output")
+
+
 def _write(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
-    else:
+        return
+    try:
         output.write_text(text, encoding="utf-8")
-        stderr.print(f"wrote {output}")
+    except OSError as error:
+        raise MobilizeError(f"could not write {output}: {error.strerror}") from None
+    stderr.print(f"wrote {output}")
 
 
 def main(argv: list[str] | None = None) -> None:

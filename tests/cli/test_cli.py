@@ -179,3 +179,16 @@ def test_verify_reads_a_plan_from_a_spreadsheet_csv(
     missing.write_text("unit,place\nmp-1,SDC\n")
     assert run("verify", str(SMALL_SCENARIO), str(missing)) == 2
     assert "missing column(s) location, from, to" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["generate", "--units", "5"], ["plan", str(SMALL_SCENARIO)]])
+def test_an_output_path_that_cannot_be_written_is_refused_before_any_work(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing_folder = tmp_path / "no-such-folder" / "out.json"
+    assert run(*command, "-o", str(missing_folder)) == 2
+    error = capsys.readouterr().err
+    assert "does not exist" in error
+    assert "Traceback" not in error
+    assert run(*command, "-o", str(tmp_path)) == 2
+    assert "is a folder" in capsys.readouterr().err
