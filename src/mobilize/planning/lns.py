@@ -8,9 +8,10 @@ plan is lexicographically better. Each step can only improve the plan, so the re
 worse than greedy at the first level that differs.
 
 Honesty: a neighbourhood's optimum is not the problem's. The bound reported is a valid lower
-bound on shortfall person-days (requirements minus everyone who could possibly be there, caps
-ignored); lower levels carry no bound, and the status is `optimal` only when the plan's
-shortfall meets that bound and no level below is claimed.
+bound on shortfall person-days: the higher of counting who could possibly be where (`bounds`)
+and the capabilities solved alone without caps (`decompose`), when given. Lower levels carry
+no bound, and the status is `optimal` only when the plan's shortfall meets that bound and no
+level below is claimed.
 """
 
 from __future__ import annotations
@@ -50,11 +51,13 @@ def solve_by_neighbourhoods(
     config: SolverConfig,
     listener: ProgressListener | None = None,
     began: float | None = None,
+    known_bound: int = 0,
 ) -> tuple[tuple[Deployment, ...], SolverDocument]:
-    """`began`: when the whole solve started (the greedy plan's time counts against the limit)."""
+    """`began`: when the whole solve started (the greedy plan's time counts against the limit);
+    `known_bound`: a valid shortfall bound found beforehand (`decompose`), used when higher."""
     began = time.perf_counter() if began is None else began
     rng = random.Random(config.seed)
-    bound = shortfall_lower_bound(instance)
+    bound = max(known_bound, shortfall_lower_bound(instance))
     incumbent = [start]  # read by the neighbourhood generator as the plan improves
     current, score = start, plan_score(instance, start)
     tried = improved = 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from mobilize.planning.decompose import CapabilityRelaxation
+from mobilize.planning.decompose import CapabilityRelaxation, shortfall_bound_by_capability
 from mobilize.planning.evaluate import Deployment, plan_score
 from mobilize.planning.greedy import greedy_plan
 from mobilize.planning.hints import extract_deployments, hint_deployments
@@ -19,6 +19,12 @@ from mobilize.planning.model import build_model
 from mobilize.planning.schemas import SolverDocument, SolverStatus, StageDocument
 from mobilize.planning.segments import Segment, segments
 from mobilize.planning.staged import Progress, ProgressListener, SolverConfig, staged_solve
+
+# Before a neighbourhood search, the capabilities solved alone give it a far better bound than
+# counting (201k against 149k shortfall person-days at 100 units), for a tenth of the time.
+# Above this many presence variables the parts are too big to build and solve in that time.
+RELAXATION_LIMIT = 60_000
+RELAXATION_SHARE = 0.1
 
 __all__ = ["Progress", "ProgressListener", "SolverConfig", "solve_cp_sat", "solve_greedy"]
 
@@ -38,8 +44,13 @@ def solve_cp_sat(
     began = time.perf_counter()
     hint = greedy_plan(instance)
     parts = segments(instance, every_day=config.every_day)
-    if not config.every_day and model_size(instance, parts) > config.full_model_limit:
-        return solve_by_neighbourhoods(instance, parts, hint, config, listener, began)
+    size = model_size(instance, parts)
+    if not config.every_day and size > config.full_model_limit:
+        bound = 0
+        if config.decompose and size <= RELAXATION_LIMIT:
+            budget = config.time_limit * RELAXATION_SHARE
+            bound = shortfall_bound_by_capability(instance, config.workers, config.seed, budget)
+        return solve_by_neighbourhoods(instance, parts, hint, config, listener, began, bound)
     built = build_model(instance, parts)
     hint_deployments(built, hint)
     relaxation = (
