@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console, RenderableType
+from rich.console import Console, Group, RenderableType
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
@@ -23,14 +23,18 @@ from mobilize.core.errors import InvalidScenario, MobilizeError, NotFound
 from mobilize.core.migrate import current_revision, ensure_schema, head_revision, upgrade
 from mobilize.core.settings import load_settings
 from mobilize.operations import service as operations
+from mobilize.passes.render import passes_csv, passes_ics, render_passes
+from mobilize.passes.service import PassRequest, plan_passes
 from mobilize.planning.progress import SolveProgress
 from mobilize.planning.render import plan_csv, render_plan, unit_story
+from mobilize.planning.schemas import PlanDocument
 from mobilize.planning.service import PlanRequest, make_plan, read_plan
 from mobilize.planning.solve import SolverConfig
 from mobilize.planning.verify import verify_plan
 from mobilize.scenario.generator import DEFAULT_START, GeneratorSettings, generate_scenario
 from mobilize.scenario.loader import load_scenario
 from mobilize.scenario.render import render_summary
+from mobilize.scenario.schemas import Scenario
 from mobilize.scenario.summary import summarize
 from mobilize.scenario.writer import ScenarioFormat, dump_scenario
 
@@ -114,37 +118,98 @@ def export(
     _write(dump_scenario(scenario, _format(file_format, output)), output)
 
 
+PassTimeLimit = Annotated[
+    float, typer.Option(min=0.1, help="Seconds for planning passes (when the scenario has them).")
+]
+
+
 @app.command()
 def plan(
     scenario: ScenarioPath,
     file_format: Annotated[
-        str, typer.Option("--format", "-f", help="table, json or csv.")
+        str, typer.Option("--format", "-f", help="table, json, csv or ics (the passes).")
     ] = "table",
     output: OutputPath = None,
     time_limit: Annotated[float, typer.Option(min=1, help="Seconds for the whole solve.")] = 60.0,
     workers: Annotated[int, typer.Option(min=1, help="CP-SAT worker threads.")] = 8,
     seed: Annotated[int, typer.Option(help="Random seed of the solver.")] = 0,
     solver: Annotated[str, typer.Option(help="cp-sat or greedy.")] = "cp-sat",
+    passes: Annotated[
+        bool, typer.Option(help="Plan holiday passes after the drawdown (scenario's passes).")
+    ] = True,
+    pass_time_limit: PassTimeLimit = 10.0,
 ) -> None:
-    """Plan which units stay, go home or relieve others, under every cap, with reasons."""
+    """Plan which units stay, go home or relieve others, under every cap, with reasons;
+    then holiday passes, when the scenario has a passes section."""
     _check_output(output)
     loaded = load_scenario(scenario)
     chosen = _choice(solver, ("cp-sat", "greedy"), "--solver")
-    view = _choice(file_format, ("table", "json", "csv"), "--format")
+    view = _choice(file_format, ("table", "json", "csv", "ics"), "--format")
     request = PlanRequest(
         solver="greedy" if chosen == "greedy" else "cp-sat",
         config=SolverConfig(time_limit=time_limit, workers=workers, seed=seed),
     )
     with SolveProgress(stderr) as progress:
         document = make_plan(loaded, request, progress.update)
+        if passes and loaded.passes is not None:
+            pass_request = PassRequest(chosen, pass_time_limit, workers, seed)
+            document = plan_passes(loaded, document, pass_request, progress.update)
+    _show_plan(document, loaded, view, output)
+
+
+@app.command("passes")
+def passes_(
+    scenario: ScenarioPath,
+    plan_file: Annotated[Path, typer.Argument(metavar="PLAN.json", help="The drawdown plan.")],
+    file_format: Annotated[
+        str, typer.Option("--format", "-f", help="table, json, csv or ics.")
+    ] = "table",
+    output: OutputPath = None,
+    time_limit: PassTimeLimit = 10.0,
+    workers: Annotated[int, typer.Option(min=1, help="CP-SAT worker threads.")] = 8,
+    seed: Annotated[int, typer.Option(help="Random seed of the solver.")] = 0,
+    solver: Annotated[str, typer.Option(help="cp-sat or greedy (first fit).")] = "cp-sat",
+) -> None:
+    """Plan holiday passes for a plan's units: the most people home, no post below need.
+
+    With --format json the output is the plan with its passes, ready for `mobilize verify`;
+    csv and ics list the passes, one row or calendar event per block."""
+    _check_output(output)
+    loaded = load_scenario(scenario)
+    chosen = _choice(solver, ("cp-sat", "greedy"), "--solver")
+    view = _choice(file_format, ("table", "json", "csv", "ics"), "--format")
+    document = read_plan(plan_file, loaded.name)
+    with SolveProgress(stderr) as progress:
+        document = plan_passes(
+            loaded, document, PassRequest(chosen, time_limit, workers, seed), progress.update
+        )
+    if view == "table":
+        _show(render_passes(document, loaded), output)
+    elif view == "csv":
+        _write(passes_csv(document, loaded), output)
+    else:
+        _show_plan(document, loaded, view, output)
+
+
+def _show_plan(document: PlanDocument, loaded: Scenario, view: str, output: Path | None) -> None:
     if view == "json":
         _write(document.to_json(), output)
     elif view == "csv":
         _write(plan_csv(document, loaded), output)
-    elif output is not None:
-        _write(_as_text(render_plan(document, loaded)), output)
+    elif view == "ics":
+        _write(passes_ics(document, loaded), output)
     else:
-        stdout.print(render_plan(document, loaded))
+        table = render_plan(document, loaded)
+        if document.pass_planning is not None:
+            table = Group(table, render_passes(document, loaded))
+        _show(table, output)
+
+
+def _show(renderable: RenderableType, output: Path | None) -> None:
+    if output is not None:
+        _write(_as_text(renderable), output)
+    else:
+        stdout.print(renderable)
 
 
 @app.command()

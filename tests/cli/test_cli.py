@@ -192,3 +192,35 @@ def test_an_output_path_that_cannot_be_written_is_refused_before_any_work(
     assert "Traceback" not in error
     assert run(*command, "-o", str(tmp_path)) == 2
     assert "is a folder" in capsys.readouterr().err
+
+
+def test_plan_then_passes_as_json_csv_and_calendar(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import icalendar
+
+    plan_file = tmp_path / "plan.json"
+    assert (
+        run("plan", str(REFERENCE_SCENARIO), "--no-passes", "-f", "json", "-o", str(plan_file)) == 0
+    )
+    assert json.loads(plan_file.read_text())["passes"] == []
+    with_passes = tmp_path / "with-passes.json"
+    arguments = ["passes", str(REFERENCE_SCENARIO), str(plan_file), "--time-limit", "5"]
+    assert run(*arguments, "-f", "json", "-o", str(with_passes)) == 0
+    document = json.loads(with_passes.read_text())
+    assert {p["unit"] for p in document["passes"]} >= {"mp-mar", "log-mar"}
+    assert run("verify", str(REFERENCE_SCENARIO), str(with_passes)) == 0
+    capsys.readouterr()
+    assert run(*arguments, "-f", "ics") == 0
+    calendar = icalendar.Calendar.from_ical(capsys.readouterr().out)
+    events = calendar.walk("VEVENT")
+    assert len(events) == len(document["passes"])
+    assert all(str(event["summary"]).startswith("Pass: ") for event in events)
+    assert run(*arguments, "-f", "csv") == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0] == "unit,unit_name,location,block,personnel,from,to"
+    assert len(rows) == 1 + len(document["passes"])
+    assert run(*arguments) == 0
+    table = capsys.readouterr().out
+    assert "Passes by unit" in table
+    assert "Fewer passes than blocks" in table

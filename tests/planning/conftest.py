@@ -22,11 +22,14 @@ def tiny_scenario(
     caps: list[dict[str, Any]] = (),  # type: ignore[assignment]
     tasks: list[dict[str, Any]] = (),  # type: ignore[assignment]
     max_deployment_days: int = 180,
+    start: Any = None,
+    passes: dict[str, Any] | None = None,
 ) -> Scenario:
-    """A scenario starting 2019-01-01 with locations A and B and capabilities MP, ENG, LEO."""
+    """A scenario starting 2019-01-01 (or `start`) with locations A and B and capabilities MP,
+    ENG, LEO."""
     from datetime import date, timedelta
 
-    start = date(2019, 1, 1)
+    start = start or date(2019, 1, 1)
     defaults = {"component": "active", "home": FAR, "capability": "MP"}
     return Scenario.model_validate(
         {
@@ -43,6 +46,7 @@ def tiny_scenario(
             "tasks": list(tasks),
             "caps": list(caps),
             "policy": {"max_deployment_days": max_deployment_days},
+            **({"passes": passes} if passes else {}),
         }
     )
 

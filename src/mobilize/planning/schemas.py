@@ -69,6 +69,27 @@ class PassDocument(_Document):
     personnel: int
 
 
+class WithheldPassDocument(_Document):
+    """An eligible unit that got fewer passes than blocks, and why."""
+
+    unit: str
+    blocks: int
+    passes: int
+    reason: str
+
+
+class PassPlanningDocument(_Document):
+    """How the passes were planned (an addition to the contract): the solver's figures, what
+    was eligible and given, and why any eligible unit got fewer passes than blocks."""
+
+    solver: SolverDocument
+    eligible_units: int
+    blocks: int
+    person_days_home: int
+    weighted_person_days_home: int
+    withheld: list[WithheldPassDocument] = Field(default_factory=list)
+
+
 class MetricsDocument(_Document):
     shortfall_person_days: int
     excess_person_days: int
@@ -85,6 +106,7 @@ class PlanDocument(_Document):
     shortfalls: list[ShortfallDocument] | None = None
     passes: list[PassDocument] = Field(default_factory=list)
     metrics: MetricsDocument | None = None
+    pass_planning: PassPlanningDocument | None = None
 
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, indent=2, exclude_none=True) + "\n"

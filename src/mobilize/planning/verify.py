@@ -7,12 +7,12 @@ planner's own bookkeeping cannot hide itself.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from mobilize.planning.schemas import DeploymentDocument, MetricsDocument, PlanDocument
+from mobilize.planning.verify_passes import Cells, away_on_pass, pass_violations, spherical_km
 from mobilize.scenario.schemas import Component, Scenario, Unit
 
 
@@ -37,8 +37,13 @@ def verify_plan(scenario: Scenario, plan: PlanDocument) -> Verification:
     expected_actions = _expected_actions(scenario, deployments, units)
     violations += _action_violations(plan, expected_actions)
     required = _required(scenario)
-    violations += _shortfall_violations(plan, _shortfalls(required, presence))
-    metrics = _metrics(scenario, deployments, units, (required, presence), expected_actions)
+    violations += pass_violations(scenario, plan.passes, deployments, units, (required, presence))
+    # shortfalls are counted after passes (the contract); excess ignores passes
+    after_passes = presence - away_on_pass(scenario, plan.passes, deployments, units)
+    violations += _shortfall_violations(plan, _shortfalls(required, after_passes))
+    metrics = _metrics(
+        scenario, deployments, units, (required, presence, after_passes), expected_actions
+    )
     violations += _metric_violations(plan.metrics, metrics)
     return Verification(violations, metrics)
 
@@ -235,10 +240,10 @@ def _metrics(
     scenario: Scenario,
     deployments: list[DeploymentDocument],
     units: dict[str, Unit],
-    cells: tuple[Counter[tuple[date, str, str]], Counter[tuple[date, str, str]]],
+    cells: tuple[Cells, Cells, Cells],
     actions: set[tuple[date, str, str, str]],
 ) -> MetricsDocument:
-    required, present = cells
+    required, present, after_passes = cells
     keys = set(required) | set(present)
     locations = {location.id: location for location in scenario.locations}
     transport = sum(
@@ -250,7 +255,7 @@ def _metrics(
         for day in _dates(deployment.from_, deployment.to):
             daily[day] += units[deployment.unit].strength
     return MetricsDocument(
-        shortfall_person_days=sum(max(0, required[k] - present[k]) for k in keys),
+        shortfall_person_days=sum(max(0, required[k] - after_passes[k]) for k in keys),
         excess_person_days=sum(max(0, present[k] - required[k]) for k in keys),
         moves=len(actions),
         transport_person_km=round(transport),
@@ -259,11 +264,7 @@ def _metrics(
 
 
 def _km(unit: Unit, lat: float, lon: float) -> float:
-    """Great-circle distance (spherical law of cosines, independent of the planner's haversine)."""
-    phi1, phi2 = math.radians(unit.home.lat), math.radians(lat)
-    delta = math.radians(lon - unit.home.lon)
-    cosine = math.sin(phi1) * math.sin(phi2) + math.cos(phi1) * math.cos(phi2) * math.cos(delta)
-    return 6371.0088 * math.acos(max(-1.0, min(1.0, cosine)))
+    return spherical_km(unit.home.lat, unit.home.lon, lat, lon)
 
 
 def _metric_violations(given: MetricsDocument | None, expected: MetricsDocument) -> list[str]:
