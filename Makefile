@@ -33,6 +33,7 @@ fmt: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/scenario_io.py
 	$(BIN)/python benchmarks/planner.py
+	$(BIN)/python benchmarks/passes.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

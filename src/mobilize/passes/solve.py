@@ -21,7 +21,7 @@ from mobilize.planning.schemas import SolverDocument, SolverStatus, StageDocumen
 from mobilize.planning.staged import Progress, ProgressListener
 
 # Share of the time limit each level may use; time a level does not use passes on.
-LEVEL_SHARES = {"home": 0.6, "together": 0.2, "distance": 0.2}
+LEVEL_SHARES = {"home": 0.8, "together": 0.1, "distance": 0.1}
 # Each cell is its own model (measured: a 27-unit cell is proved or within a person-day or two
 # in well under a second, while a 400-unit model of 15 cells is still 0.3% from its bound
 # after 30 s); cells of fewer units than this are batched, to pay CP-SAT's start-up once.
