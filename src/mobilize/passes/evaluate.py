@@ -29,7 +29,7 @@ def away_by_cell(
     instance: PassInstance, passes: tuple[Pass, ...]
 ) -> dict[tuple[str, str], list[int]]:
     """Personnel on pass per (location, capability) and window day, counting units only."""
-    units = {unit.id: unit for unit in instance.units}
+    units = instance.unit_by_id
     away: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * instance.window)
     for granted in passes:
         unit = units[granted.unit]
@@ -51,7 +51,7 @@ def overlap_block_days(instance: PassInstance, passes: tuple[Pass, ...]) -> int:
 
 def pass_score(instance: PassInstance, passes: tuple[Pass, ...]) -> PassScore:
     """Lower is better, level by level."""
-    units = {unit.id: unit for unit in instance.units}
+    units = instance.unit_by_id
     home = sum(granted.personnel * instance.value(granted.start) for granted in passes)
     distance = sum(round(units[granted.unit].distance_km) * granted.personnel for granted in passes)
     return (-home, overlap_block_days(instance, passes), distance)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
 from mobilize.planning.evaluate import Coverage, Deployment, counts_towards, coverage
 from mobilize.planning.instance import PlanningInstance
@@ -71,6 +72,10 @@ class PassInstance:
 
     def date_of(self, day: int) -> date:
         return self.first_day + timedelta(days=day)
+
+    @cached_property
+    def unit_by_id(self) -> dict[str, PassUnit]:
+        return {unit.id: unit for unit in self.units}
 
     def slack(self, cell: tuple[str, str]) -> tuple[int, ...]:
         """Personnel of `cell` who may be away each day: a pass never takes coverage below

@@ -79,7 +79,7 @@ def _add_coverage(built: PassModel) -> None:
 def _add_levels(built: PassModel) -> None:
     instance = built.instance
     home, together, distance = [], [], []
-    units = {unit.id: unit for unit in built.units}
+    units = instance.unit_by_id
     for (unit_id, size, start), var in built.count.items():
         home.append(-size * instance.value(start) * var)
         distance.append(round(units[unit_id].distance_km) * size * var)

@@ -6,7 +6,7 @@ is tried against what is already away, and the tightest (least overrun) is named
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 
 from mobilize.passes.evaluate import Pass, away_by_cell
 from mobilize.passes.instance import PassInstance, PassUnit
@@ -14,22 +14,23 @@ from mobilize.passes.instance import PassInstance, PassUnit
 
 def withheld_reasons(instance: PassInstance, passes: tuple[Pass, ...]) -> dict[str, str]:
     """unit id -> reason, for every eligible unit with fewer passes than blocks."""
-    granted = Counter(p.unit for p in passes)
+    taken: dict[str, Counter[int]] = defaultdict(Counter)  # unit -> block sizes given a pass
+    for granted in passes:
+        taken[granted.unit][granted.personnel] += 1
     away = away_by_cell(instance, passes)
-    reasons = {}
-    for unit in instance.units:
-        if granted[unit.id] < len(unit.blocks):
-            reasons[unit.id] = _reason(instance, unit, passes, away)
-    return reasons
+    return {
+        unit.id: _reason(instance, unit, taken[unit.id], away)
+        for unit in instance.units
+        if taken[unit.id].total() < len(unit.blocks)
+    }
 
 
 def _reason(
     instance: PassInstance,
     unit: PassUnit,
-    passes: tuple[Pass, ...],
+    taken: Counter[int],
     away: dict[tuple[str, str], list[int]],
 ) -> str:
-    taken = Counter(p.personnel for p in passes if p.unit == unit.id)
     remaining = Counter(unit.blocks) - taken
     size = min(remaining)
     given = sum(taken.values())

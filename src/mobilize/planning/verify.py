@@ -12,8 +12,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from mobilize.planning.schemas import DeploymentDocument, MetricsDocument, PlanDocument
-from mobilize.planning.verify_passes import Cells, away_on_pass, pass_violations, spherical_km
-from mobilize.scenario.schemas import Component, Scenario, Unit
+from mobilize.planning.verify_passes import (
+    Cells,
+    away_on_pass,
+    covers_needs,
+    dates_between,
+    pass_violations,
+    spherical_km,
+)
+from mobilize.scenario.schemas import Scenario, Unit
 
 
 @dataclass(frozen=True)
@@ -37,9 +44,12 @@ def verify_plan(scenario: Scenario, plan: PlanDocument) -> Verification:
     expected_actions = _expected_actions(scenario, deployments, units)
     violations += _action_violations(plan, expected_actions)
     required = _required(scenario)
-    violations += pass_violations(scenario, plan.passes, deployments, units, (required, presence))
+    away = away_on_pass(scenario, plan.passes, deployments, units)
+    violations += pass_violations(
+        scenario, plan.passes, deployments, units, (required, presence, away)
+    )
     # shortfalls are counted after passes (the contract); excess ignores passes
-    after_passes = presence - away_on_pass(scenario, plan.passes, deployments, units)
+    after_passes = presence - away
     violations += _shortfall_violations(plan, _shortfalls(required, after_passes))
     metrics = _metrics(
         scenario, deployments, units, (required, presence, after_passes), expected_actions
@@ -101,13 +111,9 @@ def _unit_rules(scenario: Scenario, unit: Unit, deployment: DeploymentDocument) 
     maximum = scenario.max_deployment_days(unit)
     if days > maximum:
         problems.append(f"deployed {days} days (since {began}), over its maximum of {maximum}")
-    if unit.component is Component.ACTIVE and scenario.is_law_enforcement(unit.capability):
+    if not covers_needs(scenario, unit):
         problems.append(f"an active unit covers law-enforcement capability {unit.capability}")
     return problems
-
-
-def _dates(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
 
 
 def _presence(
@@ -117,9 +123,9 @@ def _presence(
     present: Counter[tuple[date, str, str]] = Counter()
     for deployment in deployments:
         unit = units[deployment.unit]
-        if unit.component is Component.ACTIVE and scenario.is_law_enforcement(unit.capability):
+        if not covers_needs(scenario, unit):
             continue
-        for day in _dates(deployment.from_, deployment.to):
+        for day in dates_between(deployment.from_, deployment.to):
             present[(day, deployment.location, unit.capability)] += unit.strength
     return present
 
@@ -130,7 +136,7 @@ def _cap_violations(
     problems = []
     for index, cap in enumerate(scenario.caps):
         days = scenario.cap_days(cap)
-        for day in _dates(days.first, days.last):
+        for day in dates_between(days.first, days.last):
             total = sum(
                 units[d.unit].strength
                 for d in deployments
@@ -200,7 +206,7 @@ def _required(scenario: Scenario) -> Counter[tuple[date, str, str]]:
     ]
     for location, capability, personnel, days in ranges:
         clipped = days.clip(scenario.horizon)
-        for day in _dates(clipped.first, clipped.last):
+        for day in dates_between(clipped.first, clipped.last):
             required[(day, location, capability)] += personnel
     return required
 
@@ -252,7 +258,7 @@ def _metrics(
     )
     daily: Counter[date] = Counter()
     for deployment in deployments:
-        for day in _dates(deployment.from_, deployment.to):
+        for day in dates_between(deployment.from_, deployment.to):
             daily[day] += units[deployment.unit].strength
     return MetricsDocument(
         shortfall_person_days=sum(max(0, required[k] - after_passes[k]) for k in keys),

@@ -1,6 +1,7 @@
 """The pass rules of `verify`: an independent check, walking the calendar from the scenario.
 
 Shares no code with the pass planner: eligibility, blocks and coverage are recomputed here.
+Also holds the calendar and distance primitives the rest of the verifier (`verify`) uses.
 """
 
 from __future__ import annotations
@@ -26,12 +27,10 @@ def away_on_pass(
     away: Cells = Counter()
     for granted in passes:
         unit = units.get(granted.unit)
-        if unit is None or granted.unit not in where or _not_counted(scenario, unit):
+        if unit is None or granted.unit not in where or not covers_needs(scenario, unit):
             continue
-        day = granted.from_
-        while day <= granted.to:
+        for day in dates_between(granted.from_, granted.to):
             away[(day, where[granted.unit], unit.capability)] += granted.personnel
-            day += timedelta(days=1)
     return away
 
 
@@ -40,9 +39,9 @@ def pass_violations(
     passes: list[PassDocument],
     deployments: list[DeploymentDocument],
     units: dict[str, Unit],
-    cells: tuple[Cells, Cells],
+    cells: tuple[Cells, Cells, Cells],
 ) -> list[str]:
-    """Every pass rule broken; `cells` is (required, present without passes)."""
+    """Every pass rule broken; `cells` is (required, present without passes, away on pass)."""
     if not passes:
         return []
     settings = scenario.passes
@@ -79,7 +78,7 @@ def pass_violations(
                 f"within {settings.max_home_distance_km:,.0f} km"
             )
     problems += _block_violations(passes, units, settings.blocks)
-    problems += _coverage_violations(scenario, passes, deployments, units, cells)
+    problems += _coverage_violations(cells)
     return problems
 
 
@@ -106,15 +105,8 @@ def _block_violations(passes: list[PassDocument], units: dict[str, Unit], blocks
     return problems
 
 
-def _coverage_violations(
-    scenario: Scenario,
-    passes: list[PassDocument],
-    deployments: list[DeploymentDocument],
-    units: dict[str, Unit],
-    cells: tuple[Cells, Cells],
-) -> list[str]:
-    required, present = cells
-    away = away_on_pass(scenario, passes, deployments, units)
+def _coverage_violations(cells: tuple[Cells, Cells, Cells]) -> list[str]:
+    required, present, away = cells
     problems = []
     for key in sorted(away):
         day, location, capability = key
@@ -127,8 +119,14 @@ def _coverage_violations(
     return problems
 
 
-def _not_counted(scenario: Scenario, unit: Unit) -> bool:
-    return unit.component is Component.ACTIVE and scenario.is_law_enforcement(unit.capability)
+def covers_needs(scenario: Scenario, unit: Unit) -> bool:
+    """Whether the unit counts towards requirements: active units never cover law enforcement."""
+    return not (unit.component is Component.ACTIVE and scenario.is_law_enforcement(unit.capability))
+
+
+def dates_between(first: date, last: date) -> list[date]:
+    """Every date from `first` to `last`, both included."""
+    return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
 
 
 def spherical_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
