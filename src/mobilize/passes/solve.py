@@ -17,6 +17,7 @@ from ortools.sat.python import cp_model
 from mobilize.passes.evaluate import PASS_LEVELS, Pass, away_by_cell, pass_score
 from mobilize.passes.instance import PassInstance, PassUnit
 from mobilize.passes.model import PassModel, build_pass_model, extract_passes, hint_passes
+from mobilize.planning.cpsat import configured_solver
 from mobilize.planning.schemas import SolverDocument, SolverStatus, StageDocument
 from mobilize.planning.staged import Progress, ProgressListener
 
@@ -114,10 +115,7 @@ def _staged(
         left = time_limit - (time.perf_counter() - began)
         share = LEVEL_SHARES[level] / sum(LEVEL_SHARES[name] for name in PASS_LEVELS[position:])
         built.model.minimize(built.levels[level])
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(0.02, left * share)
-        solver.parameters.num_workers = workers
-        solver.parameters.random_seed = seed
+        solver = configured_solver(max(0.02, left * share), workers, seed)
         level_began = time.perf_counter()
         status = solver.solve(built.model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
+from mobilize.planning.cpsat import configured_solver
 from mobilize.planning.evaluate import Deployment
 from mobilize.planning.greedy import greedy_plan
 from mobilize.planning.hints import (
@@ -87,10 +88,8 @@ class CapabilityRelaxation:
         for position, (capability, part) in enumerate(self.parts.items()):
             left = time_limit - (time.perf_counter() - began)
             part.model.minimize(part.levels[level])
-            solver = cp_model.CpSolver()
-            solver.parameters.max_time_in_seconds = max(0.05, left / (len(self.parts) - position))
-            solver.parameters.num_workers = self.workers
-            solver.parameters.random_seed = self.seed
+            share = max(0.05, left / (len(self.parts) - position))
+            solver = configured_solver(share, self.workers, self.seed)
             status = solver.solve(part.model)
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 proved = complete = False

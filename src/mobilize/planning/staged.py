@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from mobilize.planning.cpsat import configured_solver
 from mobilize.planning.decompose import CapabilityRelaxation, LevelBounds, add_bounds, keeps_caps
 from mobilize.planning.evaluate import plan_score
 from mobilize.planning.hints import all_variables, hint_deployments, hint_values
@@ -134,12 +135,7 @@ def _solve_level(
     listener: ProgressListener | None,
 ) -> tuple[StageDocument, dict[int, int] | None]:
     built.model.minimize(built.levels[level])
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
-    solver.parameters.num_workers = config.workers
-    solver.parameters.random_seed = config.seed
-    if not config.probing:
-        solver.parameters.cp_model_probing_level = 0
+    solver = configured_solver(time_limit, config.workers, config.seed, config.probing)
     stage_began = time.perf_counter()
     callback = _ProgressCallback(level, began, listener)
     status = solver.solve(built.model, callback)
