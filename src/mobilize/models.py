@@ -3,4 +3,7 @@
 
 def import_all_models() -> None:
     import mobilize.agencies.models
-    import mobilize.operations.models  # noqa: F401
+    import mobilize.audit.models
+    import mobilize.auth.models
+    import mobilize.operations.models
+    import mobilize.requests.models  # noqa: F401

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mobilize.agencies.models import Agency
+from mobilize.core.errors import NotFound
 
 
 def split_path(path: str) -> list[str]:
@@ -33,3 +34,41 @@ def _child_agency(session: Session, parent: Agency | None, code: str) -> Agency:
         session.add(found)
         session.flush()
     return found
+
+
+def find_agency(session: Session, path: str) -> Agency:
+    """The agency at `path`; NotFound names the agencies there are."""
+    agency: Agency | None = None
+    for code in split_path(path):
+        parent = Agency.parent_id.is_(None) if agency is None else Agency.parent_id == agency.id
+        agency = session.scalars(select(Agency).where(Agency.code == code, parent)).one_or_none()
+        if agency is None:
+            known = ", ".join(sorted(a.path for a in session.scalars(select(Agency))))
+            raise NotFound(f"no agency {path!r}; known agencies: {known or 'none'}")
+    assert agency is not None
+    return agency
+
+
+# The agencies of the reference exchange (../shared/domain.md): departments and their parts.
+REFERENCE_AGENCIES = (
+    ("DHS", "Department of Homeland Security"),
+    ("DHS/CBP", "U.S. Customs and Border Protection"),
+    ("DoD", "Department of Defense"),
+    ("DoD/Army", "U.S. Army"),
+    ("DoD/Marine Corps", "U.S. Marine Corps"),
+    ("DOJ", "Department of Justice"),
+    ("DOS", "Department of State"),
+    ("DOE", "Department of Energy"),
+    ("DOT", "Department of Transportation"),
+    ("DOL", "Department of Labor"),
+    ("DOI", "Department of the Interior"),
+)
+
+
+def ensure_reference_agencies(session: Session) -> list[Agency]:
+    made = []
+    for path, name in REFERENCE_AGENCIES:
+        agency = ensure_agency(session, path)
+        agency.name = name
+        made.append(agency)
+    return made

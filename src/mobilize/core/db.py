@@ -33,6 +33,7 @@ def make_engine(url: str, **options: Any) -> Engine:
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _configure_sqlite_connection)
+        event.listen(engine, "begin", _begin_immediate)
     return engine
 
 
@@ -43,6 +44,15 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+    # The driver's own BEGIN is deferred; SQLAlchemy emits ours instead (see below).
+    dbapi_connection.isolation_level = None
+
+
+def _begin_immediate(connection: Any) -> None:
+    """Take the write lock when a transaction begins: a deferred transaction that reads, then
+    writes after another writer committed, fails at once with "database is locked" (it cannot
+    wait); an immediate one waits its turn (busy_timeout), so concurrent requests queue."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextmanager

@@ -27,6 +27,33 @@ class Conflict(MobilizeError):
     """The change clashes with what is already stored."""
 
 
+class Unauthenticated(MobilizeError):
+    """No valid credentials: a missing, unknown or revoked token or password."""
+
+
+class Forbidden(MobilizeError):
+    """The actor is known but may not do this (role, agency or separation of duties)."""
+
+
+class Refused(MobilizeError):
+    """A rule of the domain refuses the change (a transition not allowed from this state, an
+    active-duty line for law enforcement, an approval of a version that has changed)."""
+
+
+class PreconditionRequired(MobilizeError):
+    """A write without the version it was based on (`If-Match`)."""
+
+
+class PreconditionFailed(MobilizeError):
+    """A write based on a version that is no longer current: someone changed it first."""
+
+
+class InvalidInput(MobilizeError):
+    """Input that is well formed but not acceptable (an unknown agency, dates out of order)."""
+
+    exit_code = 2
+
+
 class InvalidPlan(MobilizeError):
     """A plan file that cannot be read as a plan."""
 

@@ -3,17 +3,43 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 DATABASE_URL_VARIABLE = "MOBILIZE_DATABASE_URL"
 DEFAULT_DATABASE_URL = "sqlite:///mobilize.db"
+AUDIT_KEY_VARIABLE = "MOBILIZE_AUDIT_KEY"
+AUDIT_KEY_FILE_VARIABLE = "MOBILIZE_AUDIT_KEY_FILE"
+DEFAULT_AUDIT_KEY_FILE = "mobilize-audit.key"
 
 
 @dataclass(frozen=True)
 class Settings:
     database_url: str
+    audit_key: str | None  # the key itself, for several workers sharing one database
+    audit_key_file: Path
 
 
 def load_settings() -> Settings:
     """The embedded SQLite file `mobilize.db` in the working directory unless told otherwise."""
-    return Settings(database_url=os.environ.get(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL)
+    return Settings(
+        database_url=os.environ.get(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL,
+        audit_key=os.environ.get(AUDIT_KEY_VARIABLE) or None,
+        audit_key_file=Path(os.environ.get(AUDIT_KEY_FILE_VARIABLE) or DEFAULT_AUDIT_KEY_FILE),
+    )
+
+
+def audit_key(settings: Settings) -> bytes:
+    """The key that signs the audit chain's head. It must not live in the database: whoever
+    can rewrite the database could otherwise re-sign a shortened chain. Made on first use as
+    a file readable only by its owner when neither the variable nor the file is there."""
+    if settings.audit_key:
+        return settings.audit_key.encode()
+    path = settings.audit_key_file
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as key_file:
+            key_file.write(secrets.token_hex(32) + "\n")
+    return path.read_text().strip().encode()

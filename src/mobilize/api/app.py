@@ -1,0 +1,85 @@
+"""The JSON API: `create_app()` for uvicorn (`mobilize serve`) and for the tests."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mobilize.agencies.models import Agency
+from mobilize.api.context import ApiContext, Context, CurrentActor
+from mobilize.api.problems import install_problem_handlers, problem_responses
+from mobilize.audit.service import Entry, run_audited, verify_trail
+from mobilize.core.db import make_engine
+from mobilize.core.migrate import ensure_schema
+from mobilize.core.settings import Settings, audit_key, load_settings
+from mobilize.requests.api import router as requests_router
+from mobilize.requests.schemas import AuditReport
+
+general = APIRouter(prefix="/api")
+
+
+class Me(BaseModel):
+    username: str
+    agency: str
+    grants: list[str]
+
+
+class AgencyOut(BaseModel):
+    path: str
+    name: str
+
+
+@general.get("/me", response_model=Me, responses=problem_responses(401), tags=["auth"])
+def me(actor: CurrentActor) -> Me:
+    """Who the token belongs to, and the roles it holds where."""
+    grants = sorted(f"{role.value}@{agency}" for agency, role in actor.grants)
+    return Me(username=actor.username, agency=actor.agency, grants=grants)
+
+
+@general.get(
+    "/agencies", response_model=list[AgencyOut], responses=problem_responses(401), tags=["auth"]
+)
+def agencies(ctx: Context, actor: CurrentActor) -> list[AgencyOut]:
+    """Every agency, by its path in the tree."""
+
+    def work(session: Session) -> list[AgencyOut]:
+        found = session.scalars(select(Agency)).all()
+        return sorted((AgencyOut(path=a.path, name=a.name) for a in found), key=lambda a: a.path)
+
+    return run_audited(
+        ctx.engine, ctx.audit_key, work, Entry(actor.username, None, "agency.list", "agency", None)
+    )
+
+
+@general.get(
+    "/audit/verify", response_model=AuditReport, responses=problem_responses(401), tags=["audit"]
+)
+def verify_audit(ctx: Context, actor: CurrentActor) -> AuditReport:
+    """Check every link of the audit chain and its signed head; names the first break."""
+    refusal = Entry(actor.username, actor.agency, "audit.verify", "audit", None)
+
+    def work(session: Session) -> AuditReport:
+        report = verify_trail(session, ctx.audit_key)
+        return AuditReport(
+            intact=report.intact, records=report.records, first_break=report.first_break
+        )
+
+    return run_audited(ctx.engine, ctx.audit_key, work, refusal)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    engine = make_engine(settings.database_url)
+    ensure_schema(engine)
+    app = FastAPI(
+        title="mobilize",
+        summary="Interagency support requests and deployment planning.",
+        version="0.1.0",
+    )
+    app.state.context = ApiContext(engine=engine, audit_key=audit_key(settings))
+    install_problem_handlers(app)
+    app.include_router(general)
+    app.include_router(requests_router)
+    return app

@@ -1,0 +1,166 @@
+"""What every route needs: the database, the audit key, the actor, and safe writes.
+
+A write runs through `perform`: one transaction, retried on serialization failures, its refusals
+recorded in the audit trail, and, with an `Idempotency-Key`, its response stored in the same
+transaction so that a retried POST gets the same answer once and only once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from mobilize.audit.service import Entry, run_audited
+from mobilize.auth.service import Actor, authenticate_token
+from mobilize.core.errors import (
+    InvalidInput,
+    PreconditionFailed,
+    PreconditionRequired,
+    Unauthenticated,
+)
+from mobilize.requests.models import IdempotentResponse
+
+ETAG = re.compile(r'^(?:W/)?"r(\d{1,9})"$')
+bearer = HTTPBearer(auto_error=False, description="A token from `mobilize tokens create`.")
+
+
+@dataclass(frozen=True)
+class ApiContext:
+    engine: Engine
+    audit_key: bytes
+
+
+def context(request: Request) -> ApiContext:
+    found: ApiContext = request.app.state.context
+    return found
+
+
+Context = Annotated[ApiContext, Depends(context)]
+
+
+def current_actor(
+    request: Request,
+    ctx: Context,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Actor:
+    """The user behind the bearer token; a failed attempt is recorded, then refused (401)."""
+    attempt = Entry(None, None, "authenticate", "api", f"{request.method} {request.url.path}")
+
+    def authenticate(session: Session) -> Actor:
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise Unauthenticated("send `Authorization: Bearer <token>`; see `mobilize tokens`")
+        return authenticate_token(session, credentials.credentials)
+
+    return run_audited(ctx.engine, ctx.audit_key, authenticate, attempt)
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def etag(revision: int) -> str:
+    return f'"r{revision}"'
+
+
+def read_revision(
+    if_match: Annotated[
+        str | None,
+        Header(description='The ETag of the version you read, e.g. "r3"; required.'),
+    ] = None,
+) -> int:
+    if if_match is None:
+        raise PreconditionRequired(
+            "send If-Match with the ETag of the request as you read it, so that nobody's "
+            "change is lost"
+        )
+    matched = ETAG.match(if_match.strip())
+    if matched is None:
+        raise PreconditionFailed(f"If-Match {if_match!r} is not an ETag this server gave out")
+    return int(matched.group(1))
+
+
+IfMatch = Annotated[int, Depends(read_revision)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        max_length=200,
+        description="Send the same key to retry a POST safely: the first answer is replayed.",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: BaseModel
+    headers: dict[str, str]
+
+
+def perform(
+    ctx: ApiContext,
+    actor: Actor,
+    refusal: Entry,
+    work: Callable[[Session], Answer],
+    idempotency_key: str | None = None,
+    fingerprint: str = "",
+) -> JSONResponse:
+    """Run a change for `actor`; replay the stored answer for a repeated idempotency key."""
+
+    def change(session: Session) -> tuple[int, Any, dict[str, str]]:
+        if idempotency_key:
+            stored = _stored(session, actor, idempotency_key)
+            if stored is not None:
+                if stored.fingerprint != fingerprint:
+                    raise InvalidInput(
+                        f"Idempotency-Key {idempotency_key!r} was used for another request; "
+                        "use a new key for a new request"
+                    )
+                return (
+                    stored.status_code,
+                    stored.body,
+                    stored.headers | {"Idempotent-Replayed": "true"},
+                )
+        answer = work(session)
+        body = jsonable_encoder(answer.body)
+        if idempotency_key:
+            session.add(
+                IdempotentResponse(
+                    user_id=actor.user_id,
+                    key=idempotency_key,
+                    fingerprint=fingerprint,
+                    status_code=answer.status,
+                    body=body,
+                    headers=answer.headers,
+                )
+            )
+            session.flush()
+        return answer.status, body, answer.headers
+
+    status, body, headers = run_audited(ctx.engine, ctx.audit_key, change, refusal)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _stored(session: Session, actor: Actor, key: str) -> IdempotentResponse | None:
+    query = select(IdempotentResponse).where(
+        IdempotentResponse.user_id == actor.user_id, IdempotentResponse.key == key
+    )
+    return session.scalars(query).one_or_none()
+
+
+async def fingerprint_of(request: Request) -> str:
+    """What makes two POSTs the same: method, path and body."""
+    body = await request.body()
+    return hashlib.sha256(request.method.encode() + request.url.path.encode() + body).hexdigest()
+
+
+Fingerprint = Annotated[str, Depends(fingerprint_of)]

@@ -1,0 +1,124 @@
+"""Errors as problem+json (RFC 9457): one handler for the whole error hierarchy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
+
+from mobilize.core.errors import (
+    Conflict,
+    DatabaseNotReady,
+    Forbidden,
+    InvalidInput,
+    InvalidScenario,
+    MobilizeError,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    Refused,
+    Unauthenticated,
+)
+
+PROBLEM_TYPE = "application/problem+json"
+STATUSES: dict[type[MobilizeError], int] = {
+    NotFound: 404,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    Refused: 409,
+    Conflict: 409,
+    PreconditionRequired: 428,
+    PreconditionFailed: 412,
+    InvalidInput: 422,
+    InvalidScenario: 422,
+    DatabaseNotReady: 503,
+}
+TITLES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Refused by the rules",
+    412: "Changed since read",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+    428: "If-Match required",
+    503: "Database not ready",
+}
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(description="A URI naming the kind of problem.")
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[dict[str, Any]] | None = Field(None, description="Each invalid field, for 422.")
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problems a route may answer with."""
+    return {
+        status: {
+            "model": Problem,
+            "description": TITLES.get(status, "Problem"),
+            "content": {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }
+
+
+def problem(
+    status: int, detail: str, request: Request, errors: list[dict[str, Any]] | None = None
+) -> JSONResponse:
+    title = TITLES.get(status, "Problem")
+    body = Problem(
+        type=f"/problems/{title.lower().replace(' ', '-')}",
+        title=title,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        errors=errors,
+    )
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(
+        jsonable_encoder(body, exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_TYPE,
+        headers=headers,
+    )
+
+
+def status_of(error: MobilizeError) -> int:
+    return next((code for kind, code in STATUSES.items() if isinstance(error, kind)), 400)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    async def on_error(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, MobilizeError)
+        return problem(status_of(error), error.message, request)
+
+    async def on_invalid(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, RequestValidationError)
+        errors = [
+            {"loc": list(item.get("loc", ())), "msg": str(item.get("msg", ""))}
+            for item in error.errors()
+        ]
+        detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
+        return problem(422, detail or "the request is malformed", request, errors)
+
+    async def on_http(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, HTTPException)
+        return problem(error.status_code, str(error.detail), request)
+
+    app.add_exception_handler(MobilizeError, on_error)
+    app.add_exception_handler(RequestValidationError, on_invalid)
+    app.add_exception_handler(HTTPException, on_http)

@@ -1,0 +1,76 @@
+"""Users, their roles per agency, and their API tokens (stored only as hashes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import DateTime, Enum, ForeignKey, String, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mobilize.agencies.models import Agency
+from mobilize.core.db import Base
+
+
+class Role(StrEnum):
+    REQUESTER = "requester"
+    RESPONDER = "responder"
+    APPROVER = "approver"
+    PLANNER = "planner"
+    VIEWER = "viewer"
+    ADMIN = "admin"
+
+
+def _role_type() -> Enum:
+    return Enum(
+        Role,
+        name="role",
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))  # argon2; web sign-in
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    agency: Mapped[Agency] = relationship()
+    grants: Mapped[list[RoleGrant]] = relationship(cascade="all, delete-orphan")
+
+
+class RoleGrant(Base):
+    """`role` in `agency` and every agency below it in the tree."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (UniqueConstraint("user_id", "agency_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    role: Mapped[Role] = mapped_column(_role_type())
+
+    agency: Mapped[Agency] = relationship()
+
+
+class ApiToken(Base):
+    """A bearer token; only its SHA-256 is kept (tokens are random, so no salt is needed)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,339 @@
+"""JSON routes for requests for assistance. Every rule is in `requests.service`; these routes
+map HTTP in and out: ETags and If-Match, idempotency keys, problem+json."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Any, Literal, TypeVar
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from mobilize.api.context import (
+    Answer,
+    Context,
+    CurrentActor,
+    Fingerprint,
+    IdempotencyKey,
+    IfMatch,
+    etag,
+    perform,
+)
+from mobilize.api.problems import problem_responses
+from mobilize.audit.service import Entry, run_audited
+from mobilize.auth.service import Actor
+from mobilize.requests import queries, schemas, service
+from mobilize.requests.models import SupportRequest
+from mobilize.requests.package import decision_package
+from mobilize.requests.service import Change
+from mobilize.requests.states import REQUEST_STATUSES
+
+T = TypeVar("T")
+router = APIRouter(prefix="/api/requests", tags=["requests"])
+Number = Annotated[str, Path(pattern=r"^RFA-\d{4}-\d{4,6}$", description="e.g. RFA-2018-0001")]
+READ_PROBLEMS = problem_responses(401, 403, 404, 422)
+WRITE_PROBLEMS = problem_responses(401, 403, 404, 409, 412, 422, 428)
+Status = Literal[REQUEST_STATUSES]  # type: ignore[valid-type]
+
+
+def _read(
+    ctx: Context, actor: Actor, action: str, number: str | None, work: Callable[[Session], T]
+) -> T:
+    refusal = Entry(actor.username, actor.agency, action, "request", number)
+    return run_audited(ctx.engine, ctx.audit_key, work, refusal)
+
+
+def _shown(session: Session, request: SupportRequest, status: int = 200) -> Answer:
+    body = queries.request_out(session, request)
+    headers = {"ETag": etag(request.revision)}
+    if status == 201:
+        headers["Location"] = f"/api/requests/{request.number}"
+    return Answer(status, body, headers)
+
+
+def _change(
+    ctx: Context,
+    actor: Actor,
+    action: str,
+    number: str,
+    work: Callable[[Session], SupportRequest],
+    key: str | None,
+    fingerprint: str,
+) -> JSONResponse:
+    refusal = Entry(actor.username, actor.agency, action, "request", number)
+    return perform(ctx, actor, refusal, lambda s: _shown(s, work(s)), key, fingerprint)
+
+
+@router.get("", response_model=schemas.RequestPage, responses=READ_PROBLEMS)
+def list_requests(
+    ctx: Context,
+    actor: CurrentActor,
+    status: Status | None = None,
+    agency: Annotated[str | None, Query(max_length=200)] = None,
+    capability: Annotated[str | None, Query(max_length=100)] = None,
+    on: Annotated[date | None, Query(description="Requests with a line running this day.")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Text in number or title.")] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=queries.MAX_PER_PAGE)] = 20,
+) -> schemas.RequestPage:
+    """The requests your agencies are party to, newest first, filtered and paginated."""
+    return _read(
+        ctx,
+        actor,
+        "request.list",
+        None,
+        lambda s: queries.list_requests(
+            s, actor, status, agency, capability, on, q, page, per_page
+        ),
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=schemas.RequestOut,
+    responses=WRITE_PROBLEMS,
+)
+def create_request(
+    draft: schemas.RequestDraft,
+    ctx: Context,
+    actor: CurrentActor,
+    fingerprint: Fingerprint,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """File a draft request for your agency (requester role)."""
+    refusal = Entry(actor.username, actor.agency, "request.create", "request", None)
+
+    def work(session: Session) -> Answer:
+        return _shown(session, service.create_request(session, ctx.audit_key, actor, draft), 201)
+
+    return perform(ctx, actor, refusal, work, idempotency_key, fingerprint)
+
+
+@router.get("/{number}", response_model=schemas.RequestOut, responses=READ_PROBLEMS)
+def read_request(number: Number, ctx: Context, actor: CurrentActor) -> JSONResponse:
+    """One request with its lines, responses and approvals; the ETag is its revision."""
+
+    def work(session: Session) -> tuple[Any, str]:
+        request = service.get_request(session, actor, number)
+        return queries.request_out(session, request), etag(request.revision)
+
+    body, tag = _read(ctx, actor, "request.read", number, work)
+    return JSONResponse(body.model_dump(mode="json"), headers={"ETag": tag})
+
+
+@router.patch("/{number}", response_model=schemas.RequestOut, responses=WRITE_PROBLEMS)
+def edit_request(
+    number: Number,
+    edit: schemas.RequestEdit,
+    ctx: Context,
+    actor: CurrentActor,
+    revision: IfMatch,
+) -> JSONResponse:
+    """Change a draft (requester role). A submitted request is amended instead."""
+    change = Change(number, revision)
+    return _change(
+        ctx,
+        actor,
+        "request.edit",
+        number,
+        lambda s: service.edit_request(s, ctx.audit_key, actor, change, edit),
+        None,
+        "",
+    )
+
+
+@router.post("/{number}/submit", response_model=schemas.RequestOut, responses=WRITE_PROBLEMS)
+def submit_request(
+    number: Number,
+    ctx: Context,
+    actor: CurrentActor,
+    revision: IfMatch,
+    fingerprint: Fingerprint,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Put the draft to the supporting agencies (requester role): version 1."""
+    change = Change(number, revision)
+    return _change(
+        ctx,
+        actor,
+        "request.submit",
+        number,
+        lambda s: service.submit_request(s, ctx.audit_key, actor, change),
+        idempotency_key,
+        fingerprint,
+    )
+
+
+@router.post("/{number}/responses", response_model=schemas.RequestOut, responses=WRITE_PROBLEMS)
+def respond(
+    number: Number,
+    answers: schemas.ResponseInput,
+    ctx: Context,
+    actor: CurrentActor,
+    revision: IfMatch,
+    fingerprint: Fingerprint,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Answer lines addressed to your agency (responder role): all, part, none, acknowledge."""
+    change = Change(number, revision)
+    return _change(
+        ctx,
+        actor,
+        "request.respond",
+        number,
+        lambda s: service.respond(s, ctx.audit_key, actor, change, answers),
+        idempotency_key,
+        fingerprint,
+    )
+
+
+@router.post("/{number}/decisions", response_model=schemas.RequestOut, responses=WRITE_PROBLEMS)
+def decide(
+    number: Number,
+    decision: schemas.ApprovalInput,
+    ctx: Context,
+    actor: CurrentActor,
+    revision: IfMatch,
+    fingerprint: Fingerprint,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Approve or deny offered lines of your agency (approver role), judging every criterion,
+    signed on the version whose SHA-256 you send."""
+    change = Change(number, revision)
+    return _change(
+        ctx,
+        actor,
+        f"request.{decision.decision}",
+        number,
+        lambda s: service.decide(s, ctx.audit_key, actor, change, decision),
+        idempotency_key,
+        fingerprint,
+    )
+
+
+@router.post("/{number}/amendments", response_model=schemas.RequestOut, responses=WRITE_PROBLEMS)
+def amend(
+    number: Number,
+    amendment: schemas.AmendmentInput,
+    ctx: Context,
+    actor: CurrentActor,
+    revision: IfMatch,
+    fingerprint: Fingerprint,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Change dates or personnel of a submitted request (requester role): a new version that
+    is answered and signed again."""
+    change = Change(number, revision)
+    return _change(
+        ctx,
+        actor,
+        "request.amend",
+        number,
+        lambda s: service.amend(s, ctx.audit_key, actor, change, amendment),
+        idempotency_key,
+        fingerprint,
+    )
+
+
+@router.post("/{number}/cancel", response_model=schemas.RequestOut, responses=WRITE_PROBLEMS)
+def cancel(
+    number: Number,
+    reason: schemas.ReasonInput,
+    ctx: Context,
+    actor: CurrentActor,
+    revision: IfMatch,
+    fingerprint: Fingerprint,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Cancel before execution (requester role)."""
+    change = Change(number, revision)
+    return _change(
+        ctx,
+        actor,
+        "request.cancel",
+        number,
+        lambda s: service.cancel(s, ctx.audit_key, actor, change, reason.reason),
+        idempotency_key,
+        fingerprint,
+    )
+
+
+@router.post("/{number}/execute", response_model=schemas.RequestOut, responses=WRITE_PROBLEMS)
+def execute(
+    number: Number,
+    ctx: Context,
+    actor: CurrentActor,
+    revision: IfMatch,
+    fingerprint: Fingerprint,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Put the approved lines into execution (requester, or a planner of a party)."""
+    change = Change(number, revision)
+    return _change(
+        ctx,
+        actor,
+        "request.execute",
+        number,
+        lambda s: service.execute(s, ctx.audit_key, actor, change),
+        idempotency_key,
+        fingerprint,
+    )
+
+
+@router.post("/{number}/close", response_model=schemas.RequestOut, responses=WRITE_PROBLEMS)
+def close(
+    number: Number,
+    ctx: Context,
+    actor: CurrentActor,
+    revision: IfMatch,
+    fingerprint: Fingerprint,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Close a request in execution (requester, or a planner of a party)."""
+    change = Change(number, revision)
+    return _change(
+        ctx,
+        actor,
+        "request.close",
+        number,
+        lambda s: service.close(s, ctx.audit_key, actor, change),
+        idempotency_key,
+        fingerprint,
+    )
+
+
+@router.get("/{number}/history", response_model=schemas.HistoryOut, responses=READ_PROBLEMS)
+def history(number: Number, ctx: Context, actor: CurrentActor) -> schemas.HistoryOut:
+    """Every version side by side, and every recorded event on the request."""
+    return _read(ctx, actor, "request.history", number, lambda s: queries.history(s, actor, number))
+
+
+@router.get("/{number}/fulfilment", response_model=schemas.FulfilmentOut, responses=READ_PROBLEMS)
+def fulfilment(number: Number, ctx: Context, actor: CurrentActor) -> schemas.FulfilmentOut:
+    """Requested, offered, approved and deployed personnel per line."""
+    return _read(
+        ctx, actor, "request.fulfilment", number, lambda s: queries.fulfilment(s, actor, number)
+    )
+
+
+class DecisionPackage(BaseModel):
+    number: str
+    version: int
+    package: dict[str, Any]
+
+
+@router.get("/{number}/decision-package", response_model=DecisionPackage, responses=READ_PROBLEMS)
+def package(number: Number, ctx: Context, actor: CurrentActor) -> DecisionPackage:
+    """Cost (itemised) and readiness impact of the whole request, computed from the
+    operation's force list and rate table."""
+
+    def work(session: Session) -> DecisionPackage:
+        request = service.get_request(session, actor, number)
+        computed = decision_package(session, request, list(request.lines))
+        return DecisionPackage(number=number, version=request.version, package=computed)
+
+    return _read(ctx, actor, "request.decision_package", number, work)

@@ -1,0 +1,257 @@
+"""The reference exchange as data: the 2018 border requests, done step by step through the
+service layer by users of the right agencies, so that the audit trail tells the story.
+
+DHS asks six departments for civilian law-enforcement officers (RFA-2018-0001) and DoD for
+active-duty support (RFA-2018-0002); each department answers and signs for itself; the
+Secretary of Defense signs, then signs the amendment extending the support to 31 January 2019
+while cutting it to 4,000.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mobilize.agencies.service import ensure_reference_agencies
+from mobilize.audit.service import Entry, append
+from mobilize.auth.models import Role
+from mobilize.auth.service import SYSTEM_ACTOR, Actor, actor_of, add_user
+from mobilize.operations.models import Operation
+from mobilize.operations.service import import_scenario
+from mobilize.requests import schemas
+from mobilize.requests.models import OperationRate, SupportRequest
+from mobilize.requests.queries import request_out
+from mobilize.requests.service import (
+    Change,
+    amend,
+    create_request,
+    decide,
+    execute,
+    respond,
+    submit_request,
+)
+from mobilize.scenario.schemas import Scenario
+
+DEPARTMENTS = ("DOJ", "DOS", "DOE", "DOT", "DOL", "DOI")
+EXTENDED_TO = date(2019, 1, 31)
+ACTIVE_CAP = 4_000
+# Illustrative rates (dollars per person-day, per person-km): the public record gives totals.
+DEMO_RATES = {"active": (250.0, 0.25), "guard": (230.0, 0.25), "civilian": (350.0, 0.25)}
+# Which department's officers go where (one exact fit of the scenario's LEO needs and teams).
+LEO_LINES = (
+    ("DOJ", "SDC", 100),
+    ("DOE", "TCA", 25),
+    ("DOI", "TCA", 35),
+    ("DOS", "LRT", 40),
+    ("DOJ", "RGV", 85),
+    ("DOT", "RGV", 15),
+    ("DOL", "RGV", 20),
+)
+LEO_FROM = date(2018, 12, 5)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    full_name: str
+    agency: str
+    roles: tuple[Role, ...]
+    granted_in: str | None = None  # the agency the roles are held in, when not their own
+
+
+def demo_users() -> list[DemoUser]:
+    users = [
+        DemoUser("dhs.requester", "DHS Executive Secretariat", "DHS", (Role.REQUESTER,)),
+        DemoUser(
+            "cbp.planner", "CBP operations planner", "DHS/CBP", (Role.PLANNER, Role.VIEWER), "DHS"
+        ),
+        DemoUser("dod.responder", "Joint Staff J3", "DoD", (Role.RESPONDER,)),
+        DemoUser("dod.secdef", "Secretary of Defense", "DoD", (Role.APPROVER,)),
+        DemoUser("army.planner", "JTF planner", "DoD/Army", (Role.PLANNER, Role.VIEWER), "DoD"),
+        DemoUser("admin", "System administrator", "DHS", (Role.ADMIN,)),
+    ]
+    for department in DEPARTMENTS:
+        name = department.lower()
+        users.append(
+            DemoUser(f"{name}.responder", f"{department} liaison", department, (Role.RESPONDER,))
+        )
+        users.append(
+            DemoUser(
+                f"{name}.approver", f"{department} deputy secretary", department, (Role.APPROVER,)
+            )
+        )
+    return users
+
+
+def load_demo(session: Session, key: bytes, scenario: Scenario) -> list[str]:
+    """Fill an empty database with the reference operation, its users and its requests."""
+    ensure_reference_agencies(session)
+    operation = import_scenario(session, scenario)
+    append(session, key, Entry(SYSTEM_ACTOR, None, "operation.import", "operation", operation.name))
+    _set_rates(session, operation)
+    actors = {user.username: _add(session, key, user) for user in demo_users()}
+    officers = _officers_request(session, key, actors, operation)
+    support = _support_request(session, key, actors, operation, scenario)
+    return [officers.number, support.number]
+
+
+def _add(session: Session, key: bytes, user: DemoUser) -> Actor:
+    roles = [(role, user.granted_in or user.agency) for role in user.roles]
+    return actor_of(add_user(session, key, user.username, user.agency, roles, user.full_name))
+
+
+def _set_rates(session: Session, operation: Operation) -> None:
+    for component, (daily, per_km) in DEMO_RATES.items():
+        session.add(
+            OperationRate(
+                operation_id=operation.id,
+                component=component,
+                daily_rate=daily,
+                transport_per_person_km=per_km,
+            )
+        )
+    session.flush()
+
+
+def _officers_request(
+    session: Session, key: bytes, actors: dict[str, Actor], operation: Operation
+) -> SupportRequest:
+    draft = schemas.RequestDraft(
+        title="Civilian law-enforcement officers for the southwest border",
+        justification="Officers to support CBP at the ports of entry and between them.",
+        operation=operation.name,
+        lines=[
+            schemas.LineDraft(
+                capability="LEO",
+                component="civilian",
+                personnel=personnel,
+                location=location,
+                starts_on=LEO_FROM,
+                ends_on=operation.end,
+                supporting_agency=department,
+            )
+            for department, location, personnel in LEO_LINES
+        ],
+    )
+    request = _submitted(session, key, actors["dhs.requester"], draft)
+    for department in DEPARTMENTS:
+        name = department.lower()
+        positions = [
+            line.position for line in request.lines if line.supporting_agency.path == department
+        ]
+        answers = [schemas.LineAnswer(line=position, offer="all") for position in positions]
+        request = respond(
+            session,
+            key,
+            actors[f"{name}.responder"],
+            _now(request),
+            schemas.ResponseInput(answers=answers),
+        )
+        request = _signed(session, key, actors[f"{name}.approver"], request)
+    return execute(session, key, actors["cbp.planner"], _now(request))
+
+
+def _support_request(
+    session: Session,
+    key: bytes,
+    actors: dict[str, Actor],
+    operation: Operation,
+    scenario: Scenario,
+) -> SupportRequest:
+    strength: dict[tuple[str, str], int] = defaultdict(int)
+    for unit in scenario.units:
+        if unit.component.value == "active" and unit.location is not None:
+            strength[(unit.capability, unit.location)] += unit.strength
+    original_end = date(2018, 12, 15)
+    draft = schemas.RequestDraft(
+        title="Department of Defense support to CBP on the southwest border",
+        justification="Logistics, engineering (concertina wire), aviation, medical and "
+        "military police support to CBP; no law enforcement by active-duty forces.",
+        operation=operation.name,
+        lines=[
+            schemas.LineDraft(
+                capability=capability,
+                component="active",
+                personnel=personnel,
+                location=location,
+                starts_on=operation.start,
+                ends_on=original_end,
+                supporting_agency="DoD",
+            )
+            for (capability, location), personnel in sorted(strength.items())
+        ],
+    )
+    request = _submitted(session, key, actors["dhs.requester"], draft)
+    request = _offered_and_signed(session, key, actors, request)
+    request = execute(session, key, actors["army.planner"], _now(request))
+    request = amend(session, key, actors["dhs.requester"], _now(request), _extension(request))
+    request = _offered_and_signed(session, key, actors, request)
+    return execute(session, key, actors["army.planner"], _now(request))
+
+
+def _extension(request: SupportRequest) -> schemas.AmendmentInput:
+    """Extend every line but the engineers' (their wire is laid) to 31 January, cut to 4,000
+    in proportion, largest remainders first."""
+    staying = [line for line in request.lines if line.capability != "ENG"]
+    total = sum(line.personnel for line in staying)
+    exact = {line.position: line.personnel * ACTIVE_CAP / total for line in staying}
+    kept = {position: int(share) for position, share in exact.items()}
+    by_remainder = sorted(exact, key=lambda position: (kept[position] - exact[position], position))
+    for position in by_remainder[: ACTIVE_CAP - sum(kept.values())]:
+        kept[position] += 1
+    return schemas.AmendmentInput(
+        note="Extended to 31 January 2019 and cut to 4,000 (Secretary of Defense)",
+        changes=[
+            schemas.LineChange(line=position, ends_on=EXTENDED_TO, personnel=personnel)
+            for position, personnel in kept.items()
+        ],
+    )
+
+
+def _offered_and_signed(
+    session: Session, key: bytes, actors: dict[str, Actor], request: SupportRequest
+) -> SupportRequest:
+    answers = [
+        schemas.LineAnswer(line=line.position, offer="all")
+        for line in request.lines
+        if line.status == "submitted"
+    ]
+    request = respond(
+        session, key, actors["dod.responder"], _now(request), schemas.ResponseInput(answers=answers)
+    )
+    return _signed(session, key, actors["dod.secdef"], request)
+
+
+def _submitted(
+    session: Session, key: bytes, actor: Actor, draft: schemas.RequestDraft
+) -> SupportRequest:
+    request = create_request(session, key, actor, draft)
+    return submit_request(session, key, actor, _now(request))
+
+
+def _signed(
+    session: Session, key: bytes, approver: Actor, request: SupportRequest
+) -> SupportRequest:
+    shown = request_out(session, request)
+    criteria = {
+        criterion: schemas.CriterionJudgement(judgement="satisfied", note="reviewed")
+        for line in request.lines
+        if line.status == "offered" and approver.holds(Role.APPROVER, line.supporting_agency.path)
+        for criterion in line.criteria
+    }
+    decision = schemas.ApprovalInput(
+        version_sha256=shown.version_sha256, decision="approve", criteria=criteria
+    )
+    return decide(session, key, approver, _now(request), decision)
+
+
+def _now(request: SupportRequest) -> Change:
+    return Change(request.number, request.revision)
+
+
+def demo_loaded(session: Session) -> bool:
+    return session.scalars(select(SupportRequest).limit(1)).first() is not None

@@ -1,0 +1,240 @@
+"""What the API and the CLI take in and give back for requests for assistance."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Component = Literal["active", "guard", "civilian"]
+Judgement = Literal["satisfied", "not_satisfied", "not_applicable"]
+Text = Annotated[str, Field(min_length=1, max_length=300)]
+Code = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")]
+Personnel = Annotated[int, Field(ge=1, le=1_000_000)]
+Day = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2200, 12, 31))]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LineDraft(Strict):
+    capability: Code
+    component: Component | None = Field(
+        None, description="The kind of forces asked for; LEO lines to DoD must say guard."
+    )
+    personnel: Personnel
+    location: Code
+    starts_on: Day
+    ends_on: Day
+    supporting_agency: Code = Field(description="Agency path, e.g. `DOJ` or `DoD`.")
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> LineDraft:
+        if self.ends_on < self.starts_on:
+            raise ValueError(f"ends_on {self.ends_on} is before starts_on {self.starts_on}")
+        return self
+
+
+class RequestDraft(Strict):
+    title: Text
+    justification: Annotated[str, Field(min_length=1, max_length=10_000)]
+    operation: Code | None = Field(None, description="The operation the request supports.")
+    lines: Annotated[list[LineDraft], Field(min_length=1, max_length=200)]
+
+
+class RequestEdit(Strict):
+    """Changes to a draft; what is left out stays as it is."""
+
+    title: Text | None = None
+    justification: Annotated[str, Field(min_length=1, max_length=10_000)] | None = None
+    lines: Annotated[list[LineDraft], Field(min_length=1, max_length=200)] | None = None
+
+
+class LineAnswer(Strict):
+    line: Annotated[int, Field(ge=1)]
+    offer: Literal["all", "part", "none", "acknowledge"] = Field(
+        description="all, part (say how many and which dates), none; or acknowledge only."
+    )
+    personnel: Personnel | None = None
+    starts_on: Day | None = None
+    ends_on: Day | None = None
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+
+class ResponseInput(Strict):
+    answers: Annotated[list[LineAnswer], Field(min_length=1, max_length=200)]
+
+
+class CriterionJudgement(Strict):
+    judgement: Judgement
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+
+class ApprovalInput(Strict):
+    version_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] = Field(
+        description="SHA-256 of the request version the approver read (`version_sha256`)."
+    )
+    decision: Literal["approve", "deny"]
+    lines: list[Annotated[int, Field(ge=1)]] | None = Field(
+        None, description="Line numbers decided; default: every offered line of the agency."
+    )
+    personnel: dict[str, Personnel] = Field(
+        default_factory=dict, description="Line number -> personnel approved, when fewer."
+    )
+    criteria: dict[str, CriterionJudgement] = Field(
+        default_factory=dict, description="A judgement and note for every criterion that applies."
+    )
+
+
+class LineChange(Strict):
+    line: Annotated[int, Field(ge=1)]
+    starts_on: Day | None = None
+    ends_on: Day | None = None
+    personnel: Personnel | None = None
+
+
+class AmendmentInput(Strict):
+    note: Annotated[str, Field(min_length=1, max_length=2000)]
+    changes: Annotated[list[LineChange], Field(min_length=1, max_length=200)]
+
+
+class ReasonInput(Strict):
+    reason: Annotated[str, Field(max_length=2000)] = ""
+
+
+class ResponseOut(BaseModel):
+    agency: str
+    by: str
+    version: int
+    offer: str
+    personnel: int
+    starts_on: date | None
+    ends_on: date | None
+    note: str
+    at: datetime
+
+
+class ApprovalOut(BaseModel):
+    line: int
+    agency: str
+    by: str
+    decision: str
+    personnel: int
+    criteria: dict[str, Any]
+    version: int
+    version_sha256: str
+    void: bool = Field(description="True when the request changed after this signature.")
+    decision_package: dict[str, Any] | None
+    at: datetime
+
+
+class LineOut(BaseModel):
+    line: int
+    capability: str
+    component: str | None
+    personnel: int
+    location: str
+    starts_on: date
+    ends_on: date
+    supporting_agency: str
+    criteria: list[str]
+    status: str
+    responses: list[ResponseOut]
+
+
+class RequestOut(BaseModel):
+    number: str
+    title: str
+    justification: str
+    operation: str | None
+    requesting_agency: str
+    status: str
+    version: int
+    version_sha256: str
+    revision: int
+    created_by: str
+    created_at: datetime
+    lines: list[LineOut]
+    approvals: list[ApprovalOut]
+
+
+class RequestSummary(BaseModel):
+    number: str
+    title: str
+    requesting_agency: str
+    status: str
+    version: int
+    lines: int
+    personnel: int
+    supporting_agencies: list[str]
+    starts_on: date
+    ends_on: date
+
+
+class RequestPage(BaseModel):
+    items: list[RequestSummary]
+    total: int
+    page: int
+    per_page: int
+
+
+class VersionOut(BaseModel):
+    version: int
+    sha256: str
+    note: str
+    by: str
+    at: datetime
+    content: dict[str, Any]
+
+
+class SideBySideRow(BaseModel):
+    line: int
+    field: str
+    values: list[Any] = Field(description="The field's value in version 1, 2, ... (null: absent).")
+
+
+class AuditEventOut(BaseModel):
+    id: int
+    at: datetime
+    actor: str | None
+    action: str
+    outcome: str
+    before: Any
+    after: Any
+    detail: str | None
+
+
+class HistoryOut(BaseModel):
+    number: str
+    versions: list[VersionOut]
+    side_by_side: list[SideBySideRow]
+    events: list[AuditEventOut]
+
+
+class FulfilmentLine(BaseModel):
+    line: int
+    capability: str
+    location: str
+    supporting_agency: str
+    status: str
+    requested: int
+    offered: int
+    approved: int
+    deployed: int
+
+
+class FulfilmentOut(BaseModel):
+    number: str
+    lines: list[FulfilmentLine]
+    requested: int
+    offered: int
+    approved: int
+    deployed: int
+
+
+class AuditReport(BaseModel):
+    intact: bool
+    records: int
+    first_break: str | None
