@@ -85,7 +85,7 @@ def _approval_out(approval: Approval, names: dict[int, str], sha256: str) -> sch
 
 
 def _usernames(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(User.id, User.username)).tuples().all())
+    return {user_id: name for user_id, name in session.execute(select(User.id, User.username))}
 
 
 def list_requests(

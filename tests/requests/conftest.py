@@ -1,0 +1,62 @@
+"""Fixtures for the request workflow: a database with the demo loaded, tokens, an API client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from mobilize.api.app import create_app
+from mobilize.auth.service import Actor, actor_named, create_token
+from mobilize.core.db import session_scope
+from mobilize.core.settings import Settings
+from mobilize.requests.demo import demo_users, load_demo
+from mobilize.scenario.schemas import Scenario
+
+AUDIT_KEY = b"test-audit-key"
+
+
+@dataclass
+class Demo:
+    """The reference exchange loaded: its engine, the key, each demo user's actor and token."""
+
+    engine: Engine
+    key: bytes
+    actors: dict[str, Actor]
+    tokens: dict[str, str]
+    numbers: list[str]
+
+    def headers(self, username: str, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[username]}", **extra}
+
+
+@pytest.fixture
+def demo(engine: Engine, reference_scenario: Scenario) -> Demo:
+    with session_scope(engine) as session:
+        numbers = load_demo(session, AUDIT_KEY, reference_scenario)
+        names = [user.username for user in demo_users()]
+        tokens = {name: create_token(session, AUDIT_KEY, name) for name in names}
+        actors = {name: actor_named(session, name) for name in names}
+    return Demo(engine, AUDIT_KEY, actors, tokens, numbers)
+
+
+@pytest.fixture
+def app(demo: Demo, database_url: str, tmp_path: Path) -> FastAPI:
+    settings = Settings(
+        database_url=database_url,
+        audit_key=AUDIT_KEY.decode(),
+        audit_key_file=tmp_path / "unused.key",
+    )
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+    app.state.context.engine.dispose()

@@ -1,0 +1,40 @@
+"""The reference exchange, loaded through the service layer, tells its story."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from mobilize.audit.models import AuditRecord
+from mobilize.audit.service import verify_trail
+from mobilize.core.db import session_scope
+from mobilize.requests.queries import fulfilment, history
+from tests.requests.conftest import Demo
+
+
+def test_officers_request_is_answered_by_each_department(demo: Demo) -> None:
+    with session_scope(demo.engine) as session:
+        officers = fulfilment(session, demo.actors["dhs.requester"], demo.numbers[0])
+    departments = {line.supporting_agency for line in officers.lines}
+    assert departments == {"DOJ", "DOS", "DOE", "DOT", "DOL", "DOI"}
+    assert officers.requested == officers.offered == officers.approved == 320
+
+
+def test_amendment_extends_to_january_and_cuts_to_4000(demo: Demo) -> None:
+    with session_scope(demo.engine) as session:
+        story = history(session, demo.actors["dod.secdef"], demo.numbers[1])
+    assert [version.version for version in story.versions] == [1, 2]
+    amended = story.versions[1].content["lines"]
+    extended = [line for line in amended if line["ends_on"] == "2019-01-31"]
+    assert sum(line["personnel"] for line in extended) == 4000
+    assert all(line["capability"] != "ENG" for line in extended)
+    assert sum(line["personnel"] for line in story.versions[0].content["lines"]) > 5000
+    actions = [event.action for event in story.events]
+    assert actions.count("request.approve") == 2  # signed, then the amendment signed again
+
+
+def test_every_step_is_in_an_intact_audit_trail(demo: Demo) -> None:
+    with session_scope(demo.engine) as session:
+        report = verify_trail(session, demo.key)
+        actors = set(session.scalars(select(AuditRecord.actor)))
+    assert report.intact, report.first_break
+    assert {"dhs.requester", "doj.approver", "dod.secdef", "dod.responder"} <= actors
