@@ -18,6 +18,7 @@ from rich.console import Console, Group, RenderableType
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
+from mobilize.admin_cli import register as register_admin_commands
 from mobilize.core.db import make_engine, session_scope
 from mobilize.core.errors import InvalidScenario, MobilizeError, NotFound
 from mobilize.core.migrate import current_revision, ensure_schema, head_revision, upgrade
@@ -47,6 +48,7 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The database: schema version and upgrades.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+register_admin_commands(app)
 
 stdout = Console(highlight=False)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)

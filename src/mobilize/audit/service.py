@@ -71,7 +71,7 @@ def append(session: Session, key: bytes, entry: Entry) -> AuditRecord:
         previous_hash=head.last_hash,
         **entry.__dict__,
     )
-    record.hash = link_hash(_link(record))
+    record.hash = link_hash(link_of(record))
     session.add(record)
     head.last_id, head.last_hash = record.id, record.hash
     head.signature = sign_head(key, record.id, record.hash)
@@ -86,7 +86,7 @@ def verify_trail(session: Session, key: bytes) -> ChainReport:
     records = session.scalars(
         select(AuditRecord).order_by(AuditRecord.id).execution_options(yield_per=1000)
     )
-    return check_chain((_link(record) for record in records), signed, key)
+    return check_chain((link_of(record) for record in records), signed, key)
 
 
 def records_for(session: Session, object_type: str, object_id: str) -> list[AuditRecord]:
@@ -96,7 +96,7 @@ def records_for(session: Session, object_type: str, object_id: str) -> list[Audi
     return list(session.scalars(query.order_by(AuditRecord.id)))
 
 
-def _link(record: AuditRecord) -> ChainLink:
+def link_of(record: AuditRecord) -> ChainLink:
     return ChainLink(
         id=record.id,
         at=record.at,

@@ -1,0 +1,152 @@
+"""CLI commands for the request workflow's server side: users, tokens, the audit trail, the
+demo data and the API server. Registered on the main `mobilize` command (`mobilize.cli`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine
+
+from mobilize.audit.service import verify_trail
+from mobilize.auth.models import Role
+from mobilize.auth.service import add_user, create_token, revoke_tokens
+from mobilize.core.db import make_engine, session_scope
+from mobilize.core.errors import InvalidInput, MobilizeError
+from mobilize.core.migrate import ensure_schema
+from mobilize.core.settings import audit_key, load_settings
+from mobilize.requests.demo import demo_loaded, demo_users, load_demo
+from mobilize.scenario.loader import load_scenario
+
+REFERENCE_SCENARIO = Path("scenarios/border-2018.yaml")
+
+users_app = typer.Typer(help="Users and their roles per agency.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens (shown once, stored as hashes).", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+demo_app = typer.Typer(help="The reference exchange as data.", no_args_is_help=True)
+
+stdout = Console(highlight=False)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _engine() -> Engine:
+    engine = make_engine(load_settings().database_url)
+    ensure_schema(engine)
+    return engine
+
+
+def _key() -> bytes:
+    return audit_key(load_settings())
+
+
+def _grants(roles: list[str], agency: str) -> list[tuple[Role, str]]:
+    """`approver` (in the user's agency) or `approver@DoD` (in another) -> (role, agency)."""
+    grants = []
+    for text in roles:
+        name, _, where = text.partition("@")
+        try:
+            grants.append((Role(name), where or agency))
+        except ValueError:
+            known = ", ".join(role.value for role in Role)
+            raise InvalidInput(f"--role {text!r}: no role {name!r}; roles: {known}") from None
+    return grants
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="Sign-in name, e.g. doj.liaison.")],
+    agency: Annotated[str, typer.Option(help="The user's agency path, e.g. DOJ or DoD/Army.")],
+    role: Annotated[
+        list[str],
+        typer.Option(
+            help="requester, responder, approver, planner, viewer or admin; "
+            "ROLE@AGENCY for another agency. Repeat for several."
+        ),
+    ],
+    name: Annotated[str | None, typer.Option(help="Full name.")] = None,
+    password: Annotated[
+        bool, typer.Option("--password", help="Ask for a password (for web sign-in).")
+    ] = False,
+) -> None:
+    """Add a user of an agency with roles; the agencies are created when missing."""
+    secret = (
+        typer.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
+    )
+    grants = _grants(role, agency)
+    with session_scope(_engine()) as session:
+        add_user(session, _key(), username, agency, grants, name, secret)
+    stderr.print(f"added {username} of {agency}: " + ", ".join(f"{r.value}@{a}" for r, a in grants))
+
+
+@tokens_app.command("create")
+def tokens_create(
+    username: str, name: Annotated[str, typer.Option(help="What the token is for.")] = "api"
+) -> None:
+    """Create an API token and print it once; only its hash is kept."""
+    with session_scope(_engine()) as session:
+        token = create_token(session, _key(), username, name)
+    stdout.print(token, markup=False)
+    stderr.print("keep it now: it is not shown again (send it as `Authorization: Bearer ...`)")
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(username: str) -> None:
+    """Revoke every token of a user."""
+    with session_scope(_engine()) as session:
+        count = revoke_tokens(session, _key(), username)
+    stderr.print(f"revoked {count} token(s) of {username}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check every link of the audit chain and its signed head; exit 1 naming the first break."""
+    with session_scope(_engine()) as session:
+        report = verify_trail(session, _key())
+    if not report.intact:
+        raise MobilizeError(
+            f"audit trail broken after {report.records} record(s): {report.first_break}"
+        )
+    stdout.print(f"audit trail intact: {report.records} record(s), signed head matches")
+
+
+@demo_app.command("load")
+def demo_load(
+    scenario: Annotated[Path, typer.Option(help="The reference scenario.")] = REFERENCE_SCENARIO,
+) -> None:
+    """Load the reference operation, demo users of each agency and the 2018 requests, each
+    step done through the service layer by a user of the right agency."""
+    loaded = load_scenario(scenario)
+    engine = _engine()
+    with session_scope(engine) as session:
+        if demo_loaded(session):
+            raise MobilizeError("the database already holds requests; use an empty database")
+        numbers = load_demo(session, _key(), loaded)
+    table = Table(
+        "user", "agency", "roles", title="demo users (make tokens with `mobilize tokens create`)"
+    )
+    for user in demo_users():
+        table.add_row(user.username, user.agency, ", ".join(r.value for r in user.roles))
+    stdout.print(table)
+    stdout.print(f"loaded {loaded.name} and requests {', '.join(numbers)}")
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the JSON API (OpenAPI at /openapi.json, docs at /docs)."""
+    import uvicorn
+
+    uvicorn.run("mobilize.api.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(users_app, name="users")
+    app.add_typer(tokens_app, name="tokens")
+    app.add_typer(audit_app, name="audit")
+    app.add_typer(demo_app, name="demo")
+    app.command()(serve)
