@@ -18,10 +18,13 @@ from mobilize.core.db import make_engine, session_scope
 from mobilize.core.errors import InvalidInput, MobilizeError
 from mobilize.core.migrate import ensure_schema
 from mobilize.core.settings import audit_key, load_settings
+from mobilize.operations.service import get_operation
 from mobilize.requests.demo import demo_loaded, demo_users, load_demo
+from mobilize.requests.package import set_rate
 from mobilize.scenario.loader import load_scenario
 
 REFERENCE_SCENARIO = Path("scenarios/border-2018.yaml")
+COMPONENTS = ("active", "guard", "civilian")
 
 users_app = typer.Typer(help="Users and their roles per agency.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens (shown once, stored as hashes).", no_args_is_help=True)
@@ -144,9 +147,29 @@ def serve(
     uvicorn.run("mobilize.api.app:create_app", factory=True, host=host, port=port, workers=workers)
 
 
+rates_app = typer.Typer(help="An operation's rate table (the decision package's costs).")
+
+
+@rates_app.command("set")
+def rates_set(
+    operation: Annotated[str, typer.Argument(help="Operation name.")],
+    component: Annotated[str, typer.Option(help="active, guard or civilian.")],
+    daily: Annotated[float, typer.Option(min=0, help="Cost of one person for one day.")],
+    per_km: Annotated[float, typer.Option(min=0, help="Moving one person one kilometre.")],
+) -> None:
+    """Set what a person-day and a person-km cost for one component of an operation."""
+    if component not in COMPONENTS:
+        raise InvalidInput(f"--component {component!r}: use {', '.join(COMPONENTS)}")
+    with session_scope(_engine()) as session:
+        found = get_operation(session, operation)
+        set_rate(session, _key(), found, component, daily, per_km)
+    stderr.print(f"{operation}: {component} costs {daily:,.2f} a day and {per_km:,.2f} a km")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(users_app, name="users")
     app.add_typer(tokens_app, name="tokens")
     app.add_typer(audit_app, name="audit")
     app.add_typer(demo_app, name="demo")
+    app.add_typer(rates_app, name="rates")
     app.command()(serve)

@@ -37,6 +37,7 @@ from mobilize.core.errors import (
 )
 
 T = TypeVar("T")
+SYSTEM_ACTOR = "system"  # the operator at the server's shell (CLI administration)
 HEAD_ID = 1
 # Serialization failures and deadlocks are retried this many times before giving up.
 RETRIES = 8

@@ -19,12 +19,11 @@ from sqlalchemy.orm import Session
 
 from mobilize.agencies.models import Agency
 from mobilize.agencies.service import ensure_agency, find_agency
-from mobilize.audit.service import Entry, append
+from mobilize.audit.service import SYSTEM_ACTOR, Entry, append
 from mobilize.auth.models import ApiToken, Role, RoleGrant, User
 from mobilize.core.errors import Conflict, Forbidden, NotFound, Unauthenticated
 
 TOKEN_PREFIX = "mob_"
-SYSTEM_ACTOR = "system"  # the operator at the server's shell (CLI administration)
 _passwords = PasswordHasher()
 
 

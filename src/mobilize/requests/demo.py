@@ -17,13 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mobilize.agencies.service import ensure_reference_agencies
-from mobilize.audit.service import Entry, append
+from mobilize.audit.service import SYSTEM_ACTOR, Entry, append
 from mobilize.auth.models import Role
-from mobilize.auth.service import SYSTEM_ACTOR, Actor, actor_of, add_user
+from mobilize.auth.service import Actor, actor_of, add_user
 from mobilize.operations.models import Operation
 from mobilize.operations.service import import_scenario
 from mobilize.requests import schemas
-from mobilize.requests.models import OperationRate, SupportRequest
+from mobilize.requests.models import SupportRequest
+from mobilize.requests.package import set_rate
 from mobilize.requests.queries import request_out
 from mobilize.requests.service import (
     Change,
@@ -92,7 +93,7 @@ def load_demo(session: Session, key: bytes, scenario: Scenario) -> list[str]:
     ensure_reference_agencies(session)
     operation = import_scenario(session, scenario)
     append(session, key, Entry(SYSTEM_ACTOR, None, "operation.import", "operation", operation.name))
-    _set_rates(session, operation)
+    _set_rates(session, key, operation)
     actors = {user.username: _add(session, key, user) for user in demo_users()}
     officers = _officers_request(session, key, actors, operation)
     support = _support_request(session, key, actors, operation, scenario)
@@ -104,17 +105,9 @@ def _add(session: Session, key: bytes, user: DemoUser) -> Actor:
     return actor_of(add_user(session, key, user.username, user.agency, roles, user.full_name))
 
 
-def _set_rates(session: Session, operation: Operation) -> None:
+def _set_rates(session: Session, key: bytes, operation: Operation) -> None:
     for component, (daily, per_km) in DEMO_RATES.items():
-        session.add(
-            OperationRate(
-                operation_id=operation.id,
-                component=component,
-                daily_rate=daily,
-                transport_per_person_km=per_km,
-            )
-        )
-    session.flush()
+        set_rate(session, key, operation, component, daily, per_km)
 
 
 def _officers_request(

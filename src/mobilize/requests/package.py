@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mobilize.audit.service import SYSTEM_ACTOR, Entry, append
 from mobilize.operations.models import Location, Operation, UnitRecord
 from mobilize.planning.instance import great_circle_km
 from mobilize.requests.models import OperationRate
@@ -155,3 +156,27 @@ def _past_maximum(operation: Operation, capability: str, lines: list[RequestLine
             if (line.ends_on - min(since, line.starts_on)).days + 1 > limit:
                 late.add(unit.code)
     return sorted(late)
+
+
+def set_rate(
+    session: Session,
+    key: bytes,
+    operation: Operation,
+    component: str,
+    daily_rate: float,
+    transport_per_person_km: float,
+) -> OperationRate:
+    """Set one line of the operation's rate table (audited, as every change)."""
+    rates = _rates(session, operation)
+    rate = rates.get(component)
+    before = None if rate is None else [rate.daily_rate, rate.transport_per_person_km]
+    if rate is None:
+        rate = OperationRate(operation_id=operation.id, component=component)
+        session.add(rate)
+    rate.daily_rate, rate.transport_per_person_km = daily_rate, transport_per_person_km
+    session.flush()
+    after = [daily_rate, transport_per_person_km]
+    target = f"{operation.name}/{component}"
+    entry = Entry(SYSTEM_ACTOR, None, "rate.set", "operation", target, before, after)
+    append(session, key, entry)
+    return rate
