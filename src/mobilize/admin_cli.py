@@ -18,6 +18,14 @@ from mobilize.core.db import make_engine, session_scope
 from mobilize.core.errors import InvalidInput, MobilizeError
 from mobilize.core.migrate import ensure_schema
 from mobilize.core.settings import audit_key, load_settings
+from mobilize.operations.forcelist import (
+    force_list_csv,
+    force_list_xlsx,
+    parse_force_list,
+    read_csv,
+    read_xlsx,
+)
+from mobilize.operations.forces import current_force_list, replace_force_list
 from mobilize.operations.service import get_operation
 from mobilize.requests.demo import demo_loaded, demo_users, load_demo
 from mobilize.requests.package import set_rate
@@ -166,10 +174,57 @@ def rates_set(
     stderr.print(f"{operation}: {component} costs {daily:,.2f} a day and {per_km:,.2f} a km")
 
 
+forcelist_app = typer.Typer(help="An operation's force list as CSV or XLSX.", no_args_is_help=True)
+SPREADSHEETS = (".csv", ".xlsx")
+
+
+@forcelist_app.command("export")
+def forcelist_export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="FILE.csv or FILE.xlsx.")],
+    operation: Annotated[str | None, typer.Option(help="Operation name (if several).")] = None,
+) -> None:
+    """Write the operation's units, one row each, with the scenario's fields as columns."""
+    suffix = output.suffix.lower()
+    if suffix not in SPREADSHEETS:
+        raise typer.BadParameter(f"{output}: name a .csv or .xlsx file", param_hint="--output")
+    with session_scope(_engine()) as session:
+        scenario, _ = current_force_list(session, operation)
+    if suffix == ".csv":
+        output.write_text(force_list_csv(scenario.units), encoding="utf-8")
+    else:
+        output.write_bytes(force_list_xlsx(scenario.units))
+    stderr.print(f"wrote {len(scenario.units)} units to {output}")
+
+
+@forcelist_app.command("import")
+def forcelist_import(
+    spreadsheet: Annotated[Path, typer.Argument(help="FILE.csv or FILE.xlsx.")],
+    operation: Annotated[str | None, typer.Option(help="Operation name (if several).")] = None,
+) -> None:
+    """Make the operation's units those of the file: all rows or, on any problem, none."""
+    suffix = spreadsheet.suffix.lower()
+    if suffix not in SPREADSHEETS or not spreadsheet.is_file():
+        raise InvalidInput(f"{spreadsheet}: give an existing .csv or .xlsx file")
+    source = spreadsheet.name
+    if suffix == ".csv":
+        rows = read_csv(spreadsheet.read_text(encoding="utf-8"), source)
+    else:
+        rows = read_xlsx(spreadsheet.read_bytes(), source)
+    with session_scope(_engine()) as session:
+        scenario, found = current_force_list(session, operation)
+        units = parse_force_list(rows, scenario, source)
+        change = replace_force_list(session, _key(), found, units, source)
+    stderr.print(
+        f"{found.name}: {len(units)} units; added {len(change.added)}, updated "
+        f"{len(change.updated)}, removed {len(change.removed)}"
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(users_app, name="users")
     app.add_typer(tokens_app, name="tokens")
     app.add_typer(audit_app, name="audit")
     app.add_typer(demo_app, name="demo")
     app.add_typer(rates_app, name="rates")
+    app.add_typer(forcelist_app, name="forcelist")
     app.command()(serve)

@@ -172,7 +172,7 @@ def export_scenario(session: Session, name: str | None = None) -> schemas.Scenar
         capabilities=tuple(
             schemas.Capability(id=r.code, name=r.name) for r in operation.capabilities
         ),
-        units=tuple(_unit(record) for record in operation.units),
+        units=tuple(unit_of(record) for record in operation.units),
         requirements=tuple(
             schemas.Requirement(
                 location=r.location.code,
@@ -230,7 +230,7 @@ def _load_complete(session: Session, operation_id: int) -> Operation:
     return session.scalars(statement).one()
 
 
-def _unit(record: UnitRecord) -> schemas.Unit:
+def unit_of(record: UnitRecord) -> schemas.Unit:
     return schemas.Unit(
         id=record.code,
         name=record.name,
