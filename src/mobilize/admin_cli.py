@@ -7,25 +7,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine
 
 from mobilize.audit.service import verify_trail
 from mobilize.auth.models import Role
 from mobilize.auth.service import add_user, create_token, revoke_tokens
-from mobilize.core.db import make_engine, session_scope
+from mobilize.cli_support import open_engine, signing_key, stderr, stdout
+from mobilize.core.db import session_scope
 from mobilize.core.errors import InvalidInput, MobilizeError
-from mobilize.core.migrate import ensure_schema
-from mobilize.core.settings import audit_key, load_settings
-from mobilize.operations.forcelist import (
-    force_list_csv,
-    force_list_xlsx,
-    parse_force_list,
-    read_csv,
-    read_xlsx,
-)
-from mobilize.operations.forces import current_force_list, replace_force_list
 from mobilize.operations.service import get_operation
 from mobilize.requests.demo import demo_loaded, demo_users, load_demo
 from mobilize.requests.package import set_rate
@@ -38,19 +27,6 @@ users_app = typer.Typer(help="Users and their roles per agency.", no_args_is_hel
 tokens_app = typer.Typer(help="API tokens (shown once, stored as hashes).", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 demo_app = typer.Typer(help="The reference exchange as data.", no_args_is_help=True)
-
-stdout = Console(highlight=False)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def _engine() -> Engine:
-    engine = make_engine(load_settings().database_url)
-    ensure_schema(engine)
-    return engine
-
-
-def _key() -> bytes:
-    return audit_key(load_settings())
 
 
 def _grants(roles: list[str], agency: str) -> list[tuple[Role, str]]:
@@ -87,8 +63,8 @@ def users_add(
         typer.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
     )
     grants = _grants(role, agency)
-    with session_scope(_engine()) as session:
-        add_user(session, _key(), username, agency, grants, name, secret)
+    with session_scope(open_engine()) as session:
+        add_user(session, signing_key(), username, agency, grants, name, secret)
     stderr.print(f"added {username} of {agency}: " + ", ".join(f"{r.value}@{a}" for r, a in grants))
 
 
@@ -97,8 +73,8 @@ def tokens_create(
     username: str, name: Annotated[str, typer.Option(help="What the token is for.")] = "api"
 ) -> None:
     """Create an API token and print it once; only its hash is kept."""
-    with session_scope(_engine()) as session:
-        token = create_token(session, _key(), username, name)
+    with session_scope(open_engine()) as session:
+        token = create_token(session, signing_key(), username, name)
     stdout.print(token, markup=False)
     stderr.print("keep it now: it is not shown again (send it as `Authorization: Bearer ...`)")
 
@@ -106,16 +82,16 @@ def tokens_create(
 @tokens_app.command("revoke")
 def tokens_revoke(username: str) -> None:
     """Revoke every token of a user."""
-    with session_scope(_engine()) as session:
-        count = revoke_tokens(session, _key(), username)
+    with session_scope(open_engine()) as session:
+        count = revoke_tokens(session, signing_key(), username)
     stderr.print(f"revoked {count} token(s) of {username}")
 
 
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check every link of the audit chain and its signed head; exit 1 naming the first break."""
-    with session_scope(_engine()) as session:
-        report = verify_trail(session, _key())
+    with session_scope(open_engine()) as session:
+        report = verify_trail(session, signing_key())
     if not report.intact:
         raise MobilizeError(
             f"audit trail broken after {report.records} record(s): {report.first_break}"
@@ -130,11 +106,11 @@ def demo_load(
     """Load the reference operation, demo users of each agency and the 2018 requests, each
     step done through the service layer by a user of the right agency."""
     loaded = load_scenario(scenario)
-    engine = _engine()
+    engine = open_engine()
     with session_scope(engine) as session:
         if demo_loaded(session):
             raise MobilizeError("the database already holds requests; use an empty database")
-        numbers = load_demo(session, _key(), loaded)
+        numbers = load_demo(session, signing_key(), loaded)
     table = Table(
         "user", "agency", "roles", title="demo users (make tokens with `mobilize tokens create`)"
     )
@@ -168,56 +144,10 @@ def rates_set(
     """Set what a person-day and a person-km cost for one component of an operation."""
     if component not in COMPONENTS:
         raise InvalidInput(f"--component {component!r}: use {', '.join(COMPONENTS)}")
-    with session_scope(_engine()) as session:
+    with session_scope(open_engine()) as session:
         found = get_operation(session, operation)
-        set_rate(session, _key(), found, component, daily, per_km)
+        set_rate(session, signing_key(), found, component, daily, per_km)
     stderr.print(f"{operation}: {component} costs {daily:,.2f} a day and {per_km:,.2f} a km")
-
-
-forcelist_app = typer.Typer(help="An operation's force list as CSV or XLSX.", no_args_is_help=True)
-SPREADSHEETS = (".csv", ".xlsx")
-
-
-@forcelist_app.command("export")
-def forcelist_export(
-    output: Annotated[Path, typer.Option("--output", "-o", help="FILE.csv or FILE.xlsx.")],
-    operation: Annotated[str | None, typer.Option(help="Operation name (if several).")] = None,
-) -> None:
-    """Write the operation's units, one row each, with the scenario's fields as columns."""
-    suffix = output.suffix.lower()
-    if suffix not in SPREADSHEETS:
-        raise typer.BadParameter(f"{output}: name a .csv or .xlsx file", param_hint="--output")
-    with session_scope(_engine()) as session:
-        scenario, _ = current_force_list(session, operation)
-    if suffix == ".csv":
-        output.write_text(force_list_csv(scenario.units), encoding="utf-8")
-    else:
-        output.write_bytes(force_list_xlsx(scenario.units))
-    stderr.print(f"wrote {len(scenario.units)} units to {output}")
-
-
-@forcelist_app.command("import")
-def forcelist_import(
-    spreadsheet: Annotated[Path, typer.Argument(help="FILE.csv or FILE.xlsx.")],
-    operation: Annotated[str | None, typer.Option(help="Operation name (if several).")] = None,
-) -> None:
-    """Make the operation's units those of the file: all rows or, on any problem, none."""
-    suffix = spreadsheet.suffix.lower()
-    if suffix not in SPREADSHEETS or not spreadsheet.is_file():
-        raise InvalidInput(f"{spreadsheet}: give an existing .csv or .xlsx file")
-    source = spreadsheet.name
-    if suffix == ".csv":
-        rows = read_csv(spreadsheet.read_text(encoding="utf-8"), source)
-    else:
-        rows = read_xlsx(spreadsheet.read_bytes(), source)
-    with session_scope(_engine()) as session:
-        scenario, found = current_force_list(session, operation)
-        units = parse_force_list(rows, scenario, source)
-        change = replace_force_list(session, _key(), found, units, source)
-    stderr.print(
-        f"{found.name}: {len(units)} units; added {len(change.added)}, updated "
-        f"{len(change.updated)}, removed {len(change.removed)}"
-    )
 
 
 def register(app: typer.Typer) -> None:
@@ -226,5 +156,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(audit_app, name="audit")
     app.add_typer(demo_app, name="demo")
     app.add_typer(rates_app, name="rates")
-    app.add_typer(forcelist_app, name="forcelist")
     app.command()(serve)

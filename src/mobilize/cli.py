@@ -24,6 +24,7 @@ from mobilize.core.errors import InvalidScenario, MobilizeError, NotFound
 from mobilize.core.migrate import current_revision, ensure_schema, head_revision, upgrade
 from mobilize.core.settings import load_settings
 from mobilize.operations import service as operations
+from mobilize.operations.cli import register as register_operation_commands
 from mobilize.passes.render import passes_csv, passes_ics, render_passes
 from mobilize.passes.service import PassRequest, plan_passes
 from mobilize.planning.progress import SolveProgress
@@ -49,6 +50,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="The database: schema version and upgrades.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 register_admin_commands(app)
+register_operation_commands(app)
 
 stdout = Console(highlight=False)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)

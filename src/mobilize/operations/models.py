@@ -146,10 +146,35 @@ class TaskRecord(_OperationPart, Base):
     capability_id: Mapped[int] = mapped_column(ForeignKey("capabilities.id"))
     personnel: Mapped[int]
     starts_on: Mapped[date | None] = mapped_column(Date)
-    until: Mapped[date | None] = mapped_column(Date)
+    until: Mapped[date | None] = mapped_column(Date)  # as planned; `done_on` overrides it
+    work_total: Mapped[float | None] = mapped_column(Float)  # e.g. 22 (miles of wire)
+    work_unit: Mapped[str | None] = mapped_column(String(50))
+    done_on: Mapped[date | None] = mapped_column(Date)
 
     location: Mapped[Location] = relationship()
     capability: Mapped[CapabilityRecord] = relationship()
+    progress: Mapped[list[TaskProgress]] = relationship(
+        order_by="TaskProgress.reported_on", cascade="all, delete-orphan"
+    )
+
+    @property
+    def needed_until(self) -> date | None:
+        """The last day the task needs its people: the day it was done, else as planned."""
+        return self.done_on or self.until
+
+
+class TaskProgress(Base):
+    """Work done on a task up to a day (cumulative), as reported."""
+
+    __tablename__ = "task_progress"
+    __table_args__ = (UniqueConstraint("task_id", "reported_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    reported_on: Mapped[date] = mapped_column(Date)
+    done: Mapped[float] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text, default="")
+    reported_by: Mapped[str] = mapped_column(String(100))
 
 
 class CapRecord(_OperationPart, Base):

@@ -190,7 +190,7 @@ def export_scenario(session: Session, name: str | None = None) -> schemas.Scenar
                 capability=r.capability.code,
                 personnel=r.personnel,
                 from_=r.starts_on,
-                until=r.until,
+                until=r.needed_until,
             )
             for r in operation.tasks
         ),

@@ -1,0 +1,25 @@
+"""What every CLI command module shares: the consoles, the database and the audit key."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from sqlalchemy import Engine
+
+from mobilize.core.db import make_engine
+from mobilize.core.migrate import ensure_schema
+from mobilize.core.settings import audit_key, load_settings
+
+stdout = Console(highlight=False)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def open_engine() -> Engine:
+    """The configured database, its schema created on first use."""
+    engine = make_engine(load_settings().database_url)
+    ensure_schema(engine)
+    return engine
+
+
+def signing_key() -> bytes:
+    """The key that signs the audit trail's head (see `core.settings.audit_key`)."""
+    return audit_key(load_settings())
