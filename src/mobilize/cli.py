@@ -24,6 +24,7 @@ from mobilize.core.errors import InvalidScenario, MobilizeError, NotFound
 from mobilize.core.migrate import current_revision, ensure_schema, head_revision, upgrade
 from mobilize.core.settings import load_settings
 from mobilize.operations import service as operations
+from mobilize.operations.cli import operation_snapshot, store_operation_plan
 from mobilize.operations.cli import register as register_operation_commands
 from mobilize.passes.render import passes_csv, passes_ics, render_passes
 from mobilize.passes.service import PassRequest, plan_passes
@@ -129,7 +130,14 @@ PassTimeLimit = Annotated[
 
 @app.command()
 def plan(
-    scenario: ScenarioPath,
+    scenario: Annotated[
+        Path | None,
+        typer.Argument(help="Scenario file, YAML or JSON (or --operation).", show_default=False),
+    ] = None,
+    operation: Annotated[
+        str | None,
+        typer.Option(help="Plan a stored operation as it stands, and store the plan."),
+    ] = None,
     file_format: Annotated[
         str, typer.Option("--format", "-f", help="table, json, csv or ics (the passes).")
     ] = "table",
@@ -144,9 +152,12 @@ def plan(
     pass_time_limit: PassTimeLimit = 10.0,
 ) -> None:
     """Plan which units stay, go home or relieve others, under every cap, with reasons;
-    then holiday passes, when the scenario has a passes section."""
+    then holiday passes, when the scenario has a passes section. With --operation, the plan
+    is made from the stored operation and kept as its next proposed plan."""
     _check_output(output)
-    loaded = load_scenario(scenario)
+    if (scenario is None) == (operation is None):
+        raise typer.BadParameter("give a SCENARIO file or --operation NAME (one of them)")
+    loaded = load_scenario(scenario) if scenario else operation_snapshot(operation)
     chosen = _choice(solver, ("cp-sat", "greedy"), "--solver")
     view = _choice(file_format, ("table", "json", "csv", "ics"), "--format")
     request = PlanRequest(
@@ -158,6 +169,9 @@ def plan(
         if passes and loaded.passes is not None:
             pass_request = PassRequest(chosen, pass_time_limit, workers, seed)
             document = plan_passes(loaded, document, pass_request, progress.update)
+    if operation is not None:
+        number = store_operation_plan(loaded, document)
+        stderr.print(f"stored as plan {number} of {loaded.name} (adopt: mobilize plans adopt)")
     _show_plan(document, loaded, view, output)
 
 

@@ -3,6 +3,7 @@ progress. Registered on the main `mobilize` command."""
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +22,16 @@ from mobilize.operations.forcelist import (
     read_xlsx,
 )
 from mobilize.operations.forces import current_force_list, replace_force_list
+from mobilize.operations.plans import (
+    adopt_plan,
+    adopted_plan,
+    compare_plans,
+    get_plan,
+    plan_document,
+    plans_of,
+    snapshot,
+    store_plan,
+)
 from mobilize.operations.service import get_operation
 from mobilize.operations.tasks import (
     TaskStatus,
@@ -29,6 +40,11 @@ from mobilize.operations.tasks import (
     set_work,
     task_status,
 )
+from mobilize.planning.render import render_plan
+from mobilize.planning.schemas import PlanDocument
+from mobilize.reports.render import render_strength
+from mobilize.reports.strength import days_between, strength_csv, strength_on
+from mobilize.scenario.schemas import Scenario
 
 OperationOption = Annotated[str | None, typer.Option(help="Operation name (if several).")]
 tasks_app = typer.Typer(help="Tasks and their progress.", no_args_is_help=True)
@@ -174,6 +190,107 @@ def forcelist_import(
     )
 
 
+plans_app = typer.Typer(
+    help="An operation's plans: list, show, compare, adopt.", no_args_is_help=True
+)
+report_app = typer.Typer(help="Reports on an operation.", no_args_is_help=True)
+
+
+def operation_snapshot(name: str | None) -> Scenario:
+    """The stored operation as a scenario, read in a transaction of its own (the solve that
+    follows may take a minute and must not hold the database)."""
+    with session_scope(open_engine()) as session:
+        return snapshot(session, name)
+
+
+def store_operation_plan(scenario: Scenario, document: PlanDocument) -> int:
+    with session_scope(open_engine()) as session:
+        return store_plan(session, signing_key(), scenario, document).number
+
+
+@plans_app.command("list")
+def plans_list(operation: OperationOption = None) -> None:
+    """The operation's plans, newest last, with their status and shortfall."""
+    with session_scope(open_engine()) as session:
+        found = get_operation(session, operation)
+        table = Table("plan", "status", "solver", "shortfall person-days", "made by", "based on")
+        table.title = found.name
+        by_id = {plan.id: plan.number for plan in plans_of(session, found)}
+        for plan in plans_of(session, found):
+            table.add_row(
+                str(plan.number),
+                plan.status,
+                plan.solver_status,
+                f"{plan.shortfall_person_days:,}",
+                plan.created_by,
+                str(by_id.get(plan.based_on_id or 0, "")),
+            )
+    stdout.print(table)
+
+
+@plans_app.command("show")
+def plans_show(number: int, operation: OperationOption = None) -> None:
+    """One stored plan as a staff officer reads it."""
+    with session_scope(open_engine()) as session:
+        record = get_plan(session, get_operation(session, operation), number)
+        document, inputs = plan_document(record), Scenario.model_validate(record.scenario)
+    stdout.print(render_plan(document, inputs))
+
+
+@plans_app.command("compare")
+def plans_compare(first: int, second: int, operation: OperationOption = None) -> None:
+    """What changes from one plan to another: units, dates, metrics."""
+    with session_scope(open_engine()) as session:
+        found = get_operation(session, operation)
+        before = plan_document(get_plan(session, found, first))
+        after = plan_document(get_plan(session, found, second))
+    difference = compare_plans(before, after)
+    table = Table("unit", f"plan {first}", f"plan {second}")
+    table.title = f"{len(difference.units_changed)} of {difference.units} units change"
+    for unit, (old, new) in difference.units_changed.items():
+        table.add_row(unit, "\n".join(old) or "-", "\n".join(new) or "-")
+    metrics = Table("metric", f"plan {first}", f"plan {second}")
+    for name, (old_value, new_value) in difference.metrics.items():
+        metrics.add_row(name.replace("_", " "), f"{old_value:,}", f"{new_value:,}")
+    stdout.print(table)
+    stdout.print(metrics)
+
+
+@plans_app.command("adopt")
+def plans_adopt(number: int, operation: OperationOption = None) -> None:
+    """Adopt a plan: its actions become dated orders; the plan adopted before is superseded."""
+    with session_scope(open_engine()) as session:
+        orders = adopt_plan(session, signing_key(), get_operation(session, operation), number)
+    stderr.print(f"plan {number} adopted: {len(orders)} orders")
+
+
+@report_app.command("strength")
+def report_strength(
+    on: Annotated[str, typer.Option("--date", help="The day (YYYY-MM-DD).")],
+    to: Annotated[str | None, typer.Option(help="Last day of a range (CSV).")] = None,
+    file_format: Annotated[str, typer.Option("--format", "-f", help="table or csv.")] = "table",
+    operation: OperationOption = None,
+) -> None:
+    """Personnel deployed by component, capability and location, on pass, against caps and
+    requirements, from the adopted plan (or the force list when none is adopted)."""
+    first = _day(on, "--date")
+    last = _day(to, "--to") if to else first
+    with session_scope(open_engine()) as session:
+        found = get_operation(session, operation)
+        adopted = adopted_plan(session, found)
+        scenario = snapshot(session, found.name)
+        document = plan_document(adopted) if adopted else None
+        source = f"plan {adopted.number} (adopted)" if adopted else "force list"
+    reports = [strength_on(scenario, document, day, source) for day in days_between(first, last)]
+    if file_format == "csv":
+        sys.stdout.write(strength_csv(reports))
+        return
+    for report in reports:
+        stdout.print(render_strength(report))
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(forcelist_app, name="forcelist")
     app.add_typer(tasks_app, name="tasks")
+    app.add_typer(plans_app, name="plans")
+    app.add_typer(report_app, name="report")

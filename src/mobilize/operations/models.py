@@ -7,6 +7,7 @@ the order they were written. Dates a file leaves out stay NULL: they follow the 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -198,3 +199,46 @@ class PassWindow(Base):
     length_days: Mapped[int]
     blocks: Mapped[int]
     max_home_distance_km: Mapped[float] = mapped_column(Float)
+
+
+class PlanRecord(Base):
+    """A plan made for an operation: its inputs, the plan, and whether it was adopted."""
+
+    __tablename__ = "plans"
+    __table_args__ = (UniqueConstraint("operation_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(
+        ForeignKey("operations.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int]  # 1, 2, ... within the operation
+    status: Mapped[str] = mapped_column(String(20))  # proposed, adopted, superseded
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
+    scenario: Mapped[dict[str, Any]] = mapped_column(JSON)  # the inputs, as a scenario file
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)  # the plan, as the contract says
+    solver_status: Mapped[str] = mapped_column(String(20))
+    shortfall_person_days: Mapped[int]
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    adopted_by: Mapped[str | None] = mapped_column(String(100))
+    adopted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OrderRecord(Base):
+    """A dated order on a unit (deploy or withdraw), from an adopted plan or given by hand."""
+
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(
+        ForeignKey("operations.id", ondelete="CASCADE"), index=True
+    )
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
+    unit: Mapped[str] = mapped_column(String(100))  # the unit's id, kept if the unit is removed
+    kind: Mapped[str] = mapped_column(String(20))  # deploy, withdraw
+    location: Mapped[str] = mapped_column(String(100))
+    on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))  # in force, superseded
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

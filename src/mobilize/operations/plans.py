@@ -1,0 +1,184 @@
+"""Plans as records: stored with their inputs, compared, and adopted as dated orders.
+
+Solving happens outside any transaction (it may take a minute): the edge snapshots the
+operation (`snapshot`), solves, then stores the plan (`store_plan`) in a new transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mobilize.audit.service import SYSTEM_ACTOR, Entry, append
+from mobilize.core.errors import NotFound, Refused
+from mobilize.operations.models import Operation, OrderRecord, PlanRecord
+from mobilize.operations.service import export_scenario, get_operation
+from mobilize.planning.schemas import PlanDocument
+from mobilize.scenario.schemas import Scenario
+from mobilize.scenario.writer import scenario_document
+
+
+def snapshot(session: Session, name: str | None) -> Scenario:
+    """The operation as it stands: its inputs to a plan."""
+    return export_scenario(session, name)
+
+
+def store_plan(
+    session: Session,
+    key: bytes,
+    scenario: Scenario,
+    document: PlanDocument,
+    actor: str = SYSTEM_ACTOR,
+) -> PlanRecord:
+    operation = get_operation(session, scenario.name)
+    adopted = adopted_plan(session, operation)
+    number = (
+        session.scalar(
+            select(func.max(PlanRecord.number)).where(PlanRecord.operation_id == operation.id)
+        )
+        or 0
+    ) + 1
+    metrics = document.metrics
+    record = PlanRecord(
+        operation_id=operation.id,
+        number=number,
+        status="proposed",
+        based_on_id=adopted.id if adopted else None,
+        scenario=scenario_document(scenario),
+        document=document.model_dump(mode="json", by_alias=True, exclude_none=True),
+        solver_status=document.solver.status if document.solver else "given",
+        shortfall_person_days=metrics.shortfall_person_days if metrics else 0,
+        created_by=actor,
+    )
+    session.add(record)
+    session.flush()
+    after = {"status": "proposed", "shortfall_person_days": record.shortfall_person_days}
+    append(
+        session,
+        key,
+        Entry(actor, None, "plan.store", "plan", _name(operation, number), None, after),
+    )
+    return record
+
+
+def plan_document(record: PlanRecord) -> PlanDocument:
+    return PlanDocument.model_validate(record.document)
+
+
+def plans_of(session: Session, operation: Operation) -> list[PlanRecord]:
+    query = select(PlanRecord).where(PlanRecord.operation_id == operation.id)
+    return list(session.scalars(query.order_by(PlanRecord.number)))
+
+
+def get_plan(session: Session, operation: Operation, number: int) -> PlanRecord:
+    query = select(PlanRecord).where(
+        PlanRecord.operation_id == operation.id, PlanRecord.number == number
+    )
+    found = session.scalars(query).one_or_none()
+    if found is None:
+        numbers = ", ".join(str(plan.number) for plan in plans_of(session, operation)) or "none"
+        raise NotFound(f"{operation.name} has no plan {number} (plans: {numbers})")
+    return found
+
+
+def adopted_plan(session: Session, operation: Operation) -> PlanRecord | None:
+    query = select(PlanRecord).where(
+        PlanRecord.operation_id == operation.id, PlanRecord.status == "adopted"
+    )
+    return session.scalars(query).one_or_none()
+
+
+def adopt_plan(
+    session: Session, key: bytes, operation: Operation, number: int, actor: str = SYSTEM_ACTOR
+) -> list[OrderRecord]:
+    """The plan's actions become dated orders on the units; the plan adopted before it, and
+    its orders, are superseded."""
+    plan = get_plan(session, operation, number)
+    if plan.status != "proposed":
+        raise Refused(f"plan {number} is {plan.status}; only a proposed plan is adopted")
+    previous = adopted_plan(session, operation)
+    if previous is not None:
+        previous.status = "superseded"
+        for order in _orders(session, previous):
+            order.status = "superseded"
+    plan.status, plan.adopted_by, plan.adopted_at = "adopted", actor, datetime.now(UTC)
+    orders = [
+        OrderRecord(
+            operation_id=operation.id,
+            plan_id=plan.id,
+            unit=action.unit,
+            kind=action.action,
+            location=action.location,
+            on=action.date,
+            reason=action.reason,
+            status="in force",
+            created_by=actor,
+        )
+        for action in plan_document(plan).actions or []
+    ]
+    session.add_all(orders)
+    session.flush()
+    before = {"adopted": previous.number if previous else None}
+    after = {"adopted": number, "orders": len(orders)}
+    append(
+        session,
+        key,
+        Entry(actor, None, "plan.adopt", "plan", _name(operation, number), before, after),
+    )
+    return orders
+
+
+def _orders(session: Session, plan: PlanRecord) -> list[OrderRecord]:
+    return list(session.scalars(select(OrderRecord).where(OrderRecord.plan_id == plan.id)))
+
+
+def orders_in_force(session: Session, operation: Operation) -> list[OrderRecord]:
+    query = select(OrderRecord).where(
+        OrderRecord.operation_id == operation.id, OrderRecord.status == "in force"
+    )
+    return list(session.scalars(query.order_by(OrderRecord.on, OrderRecord.unit)))
+
+
+def _name(operation: Operation, number: int) -> str:
+    return f"{operation.name}/plan {number}"
+
+
+@dataclass
+class PlanDifference:
+    """What changes from plan `before` to plan `after`: units, dates, metrics."""
+
+    units: int  # in either plan
+    units_changed: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
+    metrics: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+    @property
+    def units_unchanged(self) -> int:
+        return self.units - len(self.units_changed)
+
+
+def compare_plans(before: PlanDocument, after: PlanDocument) -> PlanDifference:
+    """Per unit, its deployments in each plan where they differ; each metric in both."""
+    stays_before, stays_after = _stays(before), _stays(after)
+    units = set(stays_before) | set(stays_after)
+    difference = PlanDifference(units=len(units))
+    for unit in sorted(units):
+        old, new = stays_before.get(unit, []), stays_after.get(unit, [])
+        if old != new:
+            difference.units_changed[unit] = (old, new)
+    if before.metrics and after.metrics:
+        old_metrics, new_metrics = before.metrics.model_dump(), after.metrics.model_dump()
+        difference.metrics = {name: (old_metrics[name], new_metrics[name]) for name in old_metrics}
+    return difference
+
+
+def _stays(document: PlanDocument) -> dict[str, list[str]]:
+    stays: dict[str, list[str]] = {}
+    for deployment in sorted(document.deployments, key=lambda d: (d.unit, d.from_)):
+        stays.setdefault(deployment.unit, []).append(
+            f"{deployment.location} {deployment.from_} to {deployment.to}"
+        )
+    return stays

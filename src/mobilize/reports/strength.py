@@ -1,0 +1,144 @@
+"""The daily strength report (PERSTAT), pure: who is deployed where on a day, by component,
+capability and location, how many are on pass, against the caps and the requirements.
+
+Deployments come from the adopted plan; without one, from the force list as it stands (the
+units deployed on the operation's start, staying to its end).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from mobilize.planning.schemas import DeploymentDocument, PlanDocument
+from mobilize.scenario.schemas import Scenario
+
+
+@dataclass(frozen=True)
+class StrengthRow:
+    day: date
+    component: str
+    capability: str
+    location: str
+    deployed: int
+    on_pass: int
+
+    @property
+    def present(self) -> int:
+        return self.deployed - self.on_pass
+
+
+@dataclass(frozen=True)
+class CapRow:
+    day: date
+    component: str  # "all" for a cap on every component
+    limit: int
+    deployed: int
+
+
+@dataclass(frozen=True)
+class NeedRow:
+    day: date
+    location: str
+    capability: str
+    required: int
+    present: int
+
+    @property
+    def short(self) -> int:
+        return max(0, self.required - self.present)
+
+
+@dataclass(frozen=True)
+class StrengthReport:
+    day: date
+    source: str  # which plan the deployments come from
+    rows: list[StrengthRow]
+    caps: list[CapRow]
+    needs: list[NeedRow]
+
+
+def deployments_of(scenario: Scenario, plan: PlanDocument | None) -> list[DeploymentDocument]:
+    if plan is not None:
+        return list(plan.deployments)
+    return [
+        DeploymentDocument(unit=u.id, location=u.location, from_=scenario.start, to=scenario.end)
+        for u in scenario.units
+        if u.location is not None
+    ]
+
+
+def strength_on(
+    scenario: Scenario, plan: PlanDocument | None, day: date, source: str = ""
+) -> StrengthReport:
+    units = {unit.id: unit for unit in scenario.units}
+    deployed: dict[tuple[str, str, str], int] = defaultdict(int)
+    away: dict[tuple[str, str, str], int] = defaultdict(int)
+    for deployment in deployments_of(scenario, plan):
+        if deployment.from_ <= day <= deployment.to:
+            unit = units[deployment.unit]
+            deployed[(unit.component.value, unit.capability, deployment.location)] += unit.strength
+    for granted in plan.passes if plan is not None else []:
+        if granted.from_ <= day <= granted.to and granted.unit in units:
+            unit = units[granted.unit]
+            where = _location_on(plan, granted.unit, day)
+            if where is not None:
+                away[(unit.component.value, unit.capability, where)] += granted.personnel
+    rows = [
+        StrengthRow(
+            day, component, capability, location, people, away[(component, capability, location)]
+        )
+        for (component, capability, location), people in sorted(deployed.items())
+    ]
+    return StrengthReport(
+        day, source or "force list", rows, _caps(scenario, rows, day), _needs(scenario, rows, day)
+    )
+
+
+def _location_on(plan: PlanDocument | None, unit: str, day: date) -> str | None:
+    for deployment in plan.deployments if plan is not None else []:
+        if deployment.unit == unit and deployment.from_ <= day <= deployment.to:
+            return deployment.location
+    return None
+
+
+def _caps(scenario: Scenario, rows: list[StrengthRow], day: date) -> list[CapRow]:
+    found = []
+    for cap in scenario.caps:
+        if day in scenario.cap_days(cap):
+            component = cap.component.value if cap.component else "all"
+            people = sum(r.deployed for r in rows if component in ("all", r.component))
+            found.append(CapRow(day, component, cap.max_personnel, people))
+    return found
+
+
+def _needs(scenario: Scenario, rows: list[StrengthRow], day: date) -> list[NeedRow]:
+    required: dict[tuple[str, str], int] = defaultdict(int)
+    for need in scenario.requirements:
+        if day in scenario.requirement_days(need):
+            required[(need.location, need.capability)] += need.personnel
+    for task in scenario.tasks:
+        if day in scenario.task_days(task):
+            required[(task.location, task.capability)] += task.personnel
+    present: dict[tuple[str, str], int] = defaultdict(int)
+    for row in rows:
+        present[(row.location, row.capability)] += row.present
+    return [
+        NeedRow(day, location, capability, people, present[(location, capability)])
+        for (location, capability), people in sorted(required.items())
+    ]
+
+
+def days_between(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+
+
+def strength_csv(reports: list[StrengthReport]) -> str:
+    lines = ["date,component,capability,location,deployed,on_pass,present"]
+    for report in reports:
+        lines += [
+            f"{r.day},{r.component},{r.capability},{r.location},{r.deployed},{r.on_pass},{r.present}"
+            for r in report.rows
+        ]
+    return "\n".join(lines) + "\n"
