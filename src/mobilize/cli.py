@@ -157,12 +157,16 @@ def plan(
     _check_output(output)
     if (scenario is None) == (operation is None):
         raise typer.BadParameter("give a SCENARIO file or --operation NAME (one of them)")
-    loaded = load_scenario(scenario) if scenario else operation_snapshot(operation)
+    if scenario is not None:
+        loaded, adopted = load_scenario(scenario), None
+    else:
+        loaded, adopted = operation_snapshot(operation)
     chosen = _choice(solver, ("cp-sat", "greedy"), "--solver")
     view = _choice(file_format, ("table", "json", "csv", "ics"), "--format")
     request = PlanRequest(
         solver="greedy" if chosen == "greedy" else "cp-sat",
         config=SolverConfig(time_limit=time_limit, workers=workers, seed=seed),
+        adopted=adopted,
     )
     with SolveProgress(stderr) as progress:
         document = make_plan(loaded, request, progress.update)

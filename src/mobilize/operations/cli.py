@@ -196,11 +196,13 @@ plans_app = typer.Typer(
 report_app = typer.Typer(help="Reports on an operation.", no_args_is_help=True)
 
 
-def operation_snapshot(name: str | None) -> Scenario:
-    """The stored operation as a scenario, read in a transaction of its own (the solve that
-    follows may take a minute and must not hold the database)."""
+def operation_snapshot(name: str | None) -> tuple[Scenario, PlanDocument | None]:
+    """The stored operation as a scenario, and its adopted plan if any (a re-plan keeps to
+    it), read in a transaction of its own: the solve that follows must not hold the database."""
     with session_scope(open_engine()) as session:
-        return snapshot(session, name)
+        scenario = snapshot(session, name)
+        adopted = adopted_plan(session, get_operation(session, scenario.name))
+        return scenario, plan_document(adopted) if adopted else None
 
 
 def store_operation_plan(scenario: Scenario, document: PlanDocument) -> int:

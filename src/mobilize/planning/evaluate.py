@@ -170,3 +170,23 @@ def plan_score(instance: PlanningInstance, deployments: tuple[Deployment, ...]) 
         figures.transport_person_km,
         seniority,
     )
+
+
+def departure_days(instance: PlanningInstance, deployments: tuple[Deployment, ...]) -> int:
+    """Unit-days placed differently from the adopted plan (`instance.previous`)."""
+    before = {
+        (s.unit, s.location, day) for s in instance.previous for day in range(s.first, s.last + 1)
+    }
+    after = {(d.unit, d.location, day) for d in deployments for day in range(d.first, d.last + 1)}
+    return len(before ^ after)
+
+
+def ordered_score(
+    instance: PlanningInstance, deployments: tuple[Deployment, ...]
+) -> tuple[int, ...]:
+    """The plan's score in the order the levels are solved: for a re-plan, departures from
+    the adopted plan come right after excess (`model.level_order`)."""
+    score = plan_score(instance, deployments)
+    if not instance.previous:
+        return score
+    return (*score[:2], departure_days(instance, deployments), *score[2:])

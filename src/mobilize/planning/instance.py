@@ -72,6 +72,16 @@ class Need:
 
 
 @dataclass(frozen=True)
+class Stay:
+    """Where the adopted plan has a unit: `location` on days `first`..`last` (day numbers)."""
+
+    unit: str
+    location: str
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
 class PlanningInstance:
     name: str
     start: date
@@ -82,6 +92,8 @@ class PlanningInstance:
     needs: tuple[Need, ...]
     caps: tuple[CapRule, ...]
     law_enforcement: frozenset[str]
+    # The adopted plan a re-plan should depart from as little as it can (persistence).
+    previous: tuple[Stay, ...] = ()
 
     def date_of(self, day: int) -> date:
         return self.start + timedelta(days=day)
@@ -115,7 +127,8 @@ class PlanningInstance:
         return iter(range(self.horizon))
 
 
-def build_instance(scenario: Scenario) -> PlanningInstance:
+def build_instance(scenario: Scenario, previous: tuple[Stay, ...] = ()) -> PlanningInstance:
+    """The planning problem of `scenario`; `previous`, the adopted plan's stays to keep."""
     horizon = len(scenario.horizon)
 
     def day(when: date) -> int:
@@ -165,6 +178,9 @@ def build_instance(scenario: Scenario) -> PlanningInstance:
         needs=tuple(needs),
         caps=caps,
         law_enforcement=frozenset(scenario.policy.law_enforcement_capabilities),
+        previous=tuple(
+            stay for stay in previous if stay.unit in {unit.id for unit in scenario.units}
+        ),
     )
 
 

@@ -25,6 +25,20 @@ from mobilize.planning.instance import PlanningInstance, PlanningUnit
 from mobilize.planning.segments import Segment
 
 LEVELS = ("shortfall", "excess", "moves", "transport", "seniority")
+# A re-plan's extra level: unit-days placed differently from the adopted plan. It comes after
+# excess so that people the data no longer needs (a task done early) can still go home; among
+# plans that cover and release alike, the one closest to the published plan wins, and every
+# other unit keeps its orders (Brown, Dell and Wood, "Optimization and persistence", 1997).
+PERSISTENCE = "persistence"
+
+
+def level_order(instance: PlanningInstance) -> tuple[str, ...]:
+    """The lexicographic levels of this problem, persistence included for a re-plan."""
+    if not instance.previous:
+        return LEVELS
+    return (*LEVELS[:2], PERSISTENCE, *LEVELS[2:])
+
+
 Cell = tuple[str, str]  # (location, capability)
 
 
@@ -256,6 +270,25 @@ def _add_objective_levels(built: DeploymentModel) -> None:
     }
     for level in LEVELS:
         built.levels[level] = sum(built.by_capability[level].values())
+    if instance.previous:
+        built.levels[PERSISTENCE] = _departures(built)
+
+
+def _departures(built: DeploymentModel) -> cp_model.LinearExprT:
+    """Unit-days where the plan differs from the adopted one: a day the unit was at a
+    location and no longer is, or is and was not."""
+    before: dict[tuple[str, str, int], int] = defaultdict(int)
+    for stay in built.instance.previous:
+        for segment in built.segments:
+            overlap = min(stay.last, segment.last) - max(stay.first, segment.first) + 1
+            if overlap > 0:
+                before[(stay.unit, stay.location, segment.index)] += overlap
+    terms: list[cp_model.LinearExprT] = []
+    for (unit, location, k), var in built.present.items():
+        days = before.pop((unit, location, k), 0)
+        terms.append(days + (built.segments[k].length - 2 * days) * var)
+    terms.extend(before.values())  # where the unit can no longer be at all
+    return sum(terms)
 
 
 def _move_terms(

@@ -59,6 +59,8 @@ def data_change_days(instance: PlanningInstance) -> set[int]:
         days.update((cap.first, cap.last + 1))
     for unit in instance.units:
         days.update((unit.earliest_first, unit.latest_last + 1))
+    for stay in instance.previous:  # so that the adopted plan is a plan of the model
+        days.update((stay.first, stay.last + 1))
     return {day for day in days if 0 <= day <= instance.horizon}
 
 

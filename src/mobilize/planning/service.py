@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from mobilize.core.errors import InvalidPlan
 from mobilize.planning.assemble import assemble_plan
-from mobilize.planning.instance import build_instance
+from mobilize.planning.instance import Stay, build_instance
 from mobilize.planning.schemas import DeploymentDocument, PlanDocument
 from mobilize.planning.solve import ProgressListener, SolverConfig, solve_cp_sat, solve_greedy
 from mobilize.scenario.schemas import Scenario
@@ -24,12 +24,14 @@ SolverName = Literal["cp-sat", "greedy"]
 class PlanRequest:
     solver: SolverName = "cp-sat"
     config: SolverConfig = field(default_factory=SolverConfig)
+    # A re-plan: the adopted plan to depart from as little as the data allows.
+    adopted: PlanDocument | None = None
 
 
 def make_plan(
     scenario: Scenario, request: PlanRequest, listener: ProgressListener | None = None
 ) -> PlanDocument:
-    instance = build_instance(scenario)
+    instance = build_instance(scenario, stays_of(request.adopted, scenario))
     if request.solver == "greedy":
         deployments, solver = solve_greedy(instance)
     else:
@@ -86,3 +88,17 @@ def _plan_from_csv(path: Path, raw: bytes, scenario_name: str) -> PlanDocument:
     if problems:
         raise InvalidPlan("\n".join(problems))
     return PlanDocument(scenario=scenario_name, deployments=deployments)
+
+
+def stays_of(adopted: PlanDocument | None, scenario: Scenario) -> tuple[Stay, ...]:
+    """The adopted plan's deployments in day numbers, clipped to the scenario's horizon."""
+    if adopted is None:
+        return ()
+    last = (scenario.end - scenario.start).days
+    stays = []
+    for deployment in adopted.deployments:
+        first = max(0, (deployment.from_ - scenario.start).days)
+        until = min(last, (deployment.to - scenario.start).days)
+        if first <= until:
+            stays.append(Stay(deployment.unit, deployment.location, first, until))
+    return tuple(stays)

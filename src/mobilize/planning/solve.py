@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from mobilize.planning.decompose import CapabilityRelaxation, shortfall_bound_by_capability
-from mobilize.planning.evaluate import Deployment, plan_score
+from mobilize.planning.evaluate import Deployment, ordered_score
 from mobilize.planning.greedy import greedy_plan
 from mobilize.planning.hints import extract_deployments, hint_deployments
 from mobilize.planning.instance import PlanningInstance
@@ -52,17 +52,18 @@ def solve_cp_sat(
             bound = shortfall_bound_by_capability(instance, config.workers, config.seed, budget)
         return solve_by_neighbourhoods(instance, parts, hint, config, listener, began, bound)
     built = build_model(instance, parts)
-    hint_deployments(built, hint)
+    hint_deployments(built, adopted_plan(instance) or hint)
+    # The capabilities alone know nothing of the adopted plan: no shortcut for a re-plan.
     relaxation = (
         CapabilityRelaxation(instance, config.workers, config.seed)
-        if config.decompose and not config.every_day
+        if config.decompose and not config.every_day and not instance.previous
         else None
     )
     remaining = config.time_limit - (time.perf_counter() - began)
     stages, solution = staged_solve(built, config, remaining, began, listener, relaxation)
     deployments = extract_deployments(built, solution) if solution is not None else hint
     document = _solver_document(stages, solution is not None, time.perf_counter() - began)
-    if plan_score(instance, hint) < plan_score(instance, deployments):
+    if ordered_score(instance, hint) < ordered_score(instance, deployments):
         # the search ran out of time before it caught up with the greedy plan
         method = "greedy plan kept: better than what the search found in the time"
         return hint, document.model_copy(update={"status": "feasible", "method": method})
@@ -102,3 +103,11 @@ def _solver_document(stages: list[StageDocument], solved: bool, seconds: float) 
         gap=round(gap, 6),
         stages=stages,
     )
+
+
+def adopted_plan(instance: PlanningInstance) -> tuple[Deployment, ...] | None:
+    """The adopted plan's stays as a hint for a re-plan (CP-SAT repairs it where the data
+    changed), or None for a first plan."""
+    if not instance.previous:
+        return None
+    return tuple(Deployment(s.unit, s.location, s.first, s.last) for s in instance.previous)

@@ -20,11 +20,12 @@ from mobilize.planning.cpsat import configured_solver
 from mobilize.planning.decompose import CapabilityRelaxation, LevelBounds, add_bounds, keeps_caps
 from mobilize.planning.evaluate import plan_score
 from mobilize.planning.hints import all_variables, hint_deployments, hint_values
-from mobilize.planning.model import LEVELS, DeploymentModel, add_whole_unit_cuts
+from mobilize.planning.model import LEVELS, DeploymentModel, add_whole_unit_cuts, level_order
 from mobilize.planning.schemas import StageDocument
 
 # Share of the time limit each level may use; time a level does not use passes on.
 LEVEL_SHARES = {"shortfall": 0.4, "excess": 0.3, "moves": 0.1, "transport": 0.1, "seniority": 0.1}
+LEVEL_SHARES["persistence"] = 0.2  # a re-plan's level (`model.level_order`)
 # Share of a level's time the capabilities solved alone may use (`decompose`).
 DECOMPOSE_SHARE = 0.1
 
@@ -77,9 +78,10 @@ def staged_solve(
     stage_began = time.perf_counter()
     stages: list[StageDocument] = []
     solution: dict[int, int] | None = None
-    for position, level in enumerate(LEVELS):
+    order = level_order(built.instance)
+    for position, level in enumerate(order):
         remaining = time_limit - (time.perf_counter() - stage_began)
-        share = LEVEL_SHARES[level] / sum(LEVEL_SHARES[name] for name in LEVELS[position:])
+        share = LEVEL_SHARES[level] / sum(LEVEL_SHARES[name] for name in order[position:])
         limit = max(0.2, remaining * share)
         found = None
         if relaxation is not None and relaxation.active:

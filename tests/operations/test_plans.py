@@ -1,0 +1,99 @@
+"""Plans as records: stored, adopted as orders, re-planned with persistence, reported on."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine
+
+from mobilize.core.db import session_scope
+from mobilize.core.errors import Refused
+from mobilize.operations.plans import (
+    adopt_plan,
+    adopted_plan,
+    compare_plans,
+    orders_in_force,
+    plan_document,
+    snapshot,
+    store_plan,
+)
+from mobilize.operations.service import get_operation, import_scenario
+from mobilize.operations.tasks import mark_done
+from mobilize.planning.schemas import PlanDocument
+from mobilize.planning.service import PlanRequest, make_plan
+from mobilize.planning.solve import SolverConfig
+from mobilize.planning.verify import verify_plan
+from mobilize.reports.strength import strength_on
+from mobilize.scenario.schemas import Scenario
+
+KEY = b"k"
+CONFIG = SolverConfig(time_limit=10, workers=8, seed=0)
+
+
+@pytest.fixture
+def stored(engine: Engine, reference_scenario: Scenario) -> Engine:
+    with session_scope(engine) as session:
+        import_scenario(session, reference_scenario)
+    return engine
+
+
+def _plan_and_store(engine: Engine) -> tuple[Scenario, PlanDocument, int]:
+    """What `mobilize plan --operation` does: snapshot, solve outside the transaction, store."""
+    with session_scope(engine) as session:
+        scenario = snapshot(session, None)
+        adopted = adopted_plan(session, get_operation(session))
+        previous = plan_document(adopted) if adopted else None
+    document = make_plan(scenario, PlanRequest(config=CONFIG, adopted=previous))
+    checked = verify_plan(scenario, document)
+    assert checked.violations == [], "every plan passes the independent verifier"
+    assert checked.metrics == document.metrics
+    with session_scope(engine) as session:
+        number = store_plan(session, KEY, scenario, document).number
+    return scenario, document, number
+
+
+def _adopt(engine: Engine, number: int) -> int:
+    with session_scope(engine) as session:
+        return len(adopt_plan(session, KEY, get_operation(session), number))
+
+
+def test_adopting_turns_actions_into_orders_and_supersedes(stored: Engine) -> None:
+    _, first, one = _plan_and_store(stored)
+    assert _adopt(stored, one) == len(first.actions or [])
+    _, _, two = _plan_and_store(stored)
+    _adopt(stored, two)
+    with session_scope(stored) as session:
+        operation = get_operation(session)
+        in_force = orders_in_force(session, operation)
+        assert {order.plan_id for order in in_force} == {adopted_plan(session, operation).id}  # type: ignore[union-attr]
+        with pytest.raises(Refused, match="superseded"):
+            adopt_plan(session, KEY, operation, one)
+
+
+def test_replan_after_a_task_ends_early_changes_only_its_units(stored: Engine) -> None:
+    _, first, one = _plan_and_store(stored)
+    _adopt(stored, one)
+    with session_scope(stored) as session:
+        mark_done(session, KEY, get_operation(session), "wire-RGV", date(2018, 12, 10))
+    _, second, _ = _plan_and_store(stored)
+    difference = compare_plans(first, second)
+    assert list(difference.units_changed) == ["eng-rgv"]
+    _, after = difference.units_changed["eng-rgv"]
+    assert after == ["RGV 2018-11-26 to 2018-12-10"]
+
+
+def test_engineers_done_on_10_december_are_gone_by_the_20th(stored: Engine) -> None:
+    _, _, one = _plan_and_store(stored)
+    _adopt(stored, one)
+    with session_scope(stored) as session:
+        operation = get_operation(session)
+        for task in [task.code for task in operation.tasks if task.capability.code == "ENG"]:
+            mark_done(session, KEY, operation, task, date(2018, 12, 10))
+    scenario, second, two = _plan_and_store(stored)
+    _adopt(stored, two)
+    report = strength_on(scenario, second, date(2018, 12, 20))
+    assert not [row for row in report.rows if row.capability == "ENG"]
+    active = sum(row.deployed for row in report.rows if row.component == "active")
+    assert 0 < active <= 4000
+    assert all(cap.deployed <= cap.limit for cap in report.caps)
