@@ -49,13 +49,25 @@ def context(request: Request) -> ApiContext:
 Context = Annotated[ApiContext, Depends(context)]
 
 
+# The audit trail's object id column holds this many characters.
+OBJECT_ID_LENGTH = 100
+
+
+def _attempted(request: Request) -> str:
+    """What an unauthenticated caller asked for, fit for the audit trail: the path is theirs,
+    of any length and with any character, and PostgreSQL refuses both an overlong value and
+    a NUL (which would turn the 401 into a 500)."""
+    where = f"{request.method} {request.url.path}".replace("\x00", "\\x00")
+    return where if len(where) <= OBJECT_ID_LENGTH else where[: OBJECT_ID_LENGTH - 1] + "…"
+
+
 def current_actor(
     request: Request,
     ctx: Context,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
     """The user behind the bearer token; a failed attempt is recorded, then refused (401)."""
-    attempt = Entry(None, None, "authenticate", "api", f"{request.method} {request.url.path}")
+    attempt = Entry(None, None, "authenticate", "api", _attempted(request))
 
     def authenticate(session: Session) -> Actor:
         if credentials is None or credentials.scheme.lower() != "bearer":
@@ -94,6 +106,8 @@ IdempotencyKey = Annotated[
     str | None,
     Header(
         max_length=200,
+        # Printable ASCII, as header values are: no NUL, which PostgreSQL cannot store.
+        pattern=r"^[\x20-\x7e]*$",
         description="Send the same key to retry a POST safely: the first answer is replayed.",
     ),
 ]

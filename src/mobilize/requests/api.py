@@ -36,6 +36,8 @@ router = APIRouter(prefix="/api/requests", tags=["requests"])
 Number = Annotated[str, Path(pattern=r"^RFA-\d{4}-\d{4,6}$", description="e.g. RFA-2018-0001")]
 READ_PROBLEMS = problem_responses(401, 403, 404, 422)
 WRITE_PROBLEMS = problem_responses(401, 403, 404, 409, 412, 422, 428)
+# A body that is not text at all is refused before it is read as JSON (which would be 422).
+BODY_WRITE_PROBLEMS = problem_responses(400) | WRITE_PROBLEMS
 Status = Literal[REQUEST_STATUSES]  # type: ignore[valid-type]
 
 
@@ -72,10 +74,13 @@ def list_requests(
     ctx: Context,
     actor: CurrentActor,
     status: Status | None = None,
-    agency: Annotated[str | None, Query(max_length=200)] = None,
-    capability: Annotated[str | None, Query(max_length=100)] = None,
+    agency: Annotated[str | None, Query(max_length=200, pattern=schemas.WITHOUT_NUL)] = None,
+    capability: Annotated[str | None, Query(max_length=100, pattern=schemas.WITHOUT_NUL)] = None,
     on: Annotated[date | None, Query(description="Requests with a line running this day.")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Text in number or title.")] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, pattern=schemas.WITHOUT_NUL, description="Text in number or title."),
+    ] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=queries.MAX_PER_PAGE)] = 20,
 ) -> schemas.RequestPage:
@@ -95,7 +100,7 @@ def list_requests(
     "",
     status_code=201,
     response_model=schemas.RequestOut,
-    responses=WRITE_PROBLEMS,
+    responses=BODY_WRITE_PROBLEMS,
 )
 def create_request(
     draft: schemas.RequestDraft,
@@ -125,7 +130,7 @@ def read_request(number: Number, ctx: Context, actor: CurrentActor) -> JSONRespo
     return JSONResponse(body.model_dump(mode="json"), headers={"ETag": tag})
 
 
-@router.patch("/{number}", response_model=schemas.RequestOut, responses=WRITE_PROBLEMS)
+@router.patch("/{number}", response_model=schemas.RequestOut, responses=BODY_WRITE_PROBLEMS)
 def edit_request(
     number: Number,
     edit: schemas.RequestEdit,
@@ -168,7 +173,9 @@ def submit_request(
     )
 
 
-@router.post("/{number}/responses", response_model=schemas.RequestOut, responses=WRITE_PROBLEMS)
+@router.post(
+    "/{number}/responses", response_model=schemas.RequestOut, responses=BODY_WRITE_PROBLEMS
+)
 def respond(
     number: Number,
     answers: schemas.ResponseInput,
@@ -191,7 +198,9 @@ def respond(
     )
 
 
-@router.post("/{number}/decisions", response_model=schemas.RequestOut, responses=WRITE_PROBLEMS)
+@router.post(
+    "/{number}/decisions", response_model=schemas.RequestOut, responses=BODY_WRITE_PROBLEMS
+)
 def decide(
     number: Number,
     decision: schemas.ApprovalInput,
@@ -215,7 +224,9 @@ def decide(
     )
 
 
-@router.post("/{number}/amendments", response_model=schemas.RequestOut, responses=WRITE_PROBLEMS)
+@router.post(
+    "/{number}/amendments", response_model=schemas.RequestOut, responses=BODY_WRITE_PROBLEMS
+)
 def amend(
     number: Number,
     amendment: schemas.AmendmentInput,
@@ -239,7 +250,7 @@ def amend(
     )
 
 
-@router.post("/{number}/cancel", response_model=schemas.RequestOut, responses=WRITE_PROBLEMS)
+@router.post("/{number}/cancel", response_model=schemas.RequestOut, responses=BODY_WRITE_PROBLEMS)
 def cancel(
     number: Number,
     reason: schemas.ReasonInput,

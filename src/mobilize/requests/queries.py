@@ -85,7 +85,7 @@ def _approval_out(approval: Approval, names: dict[int, str], sha256: str) -> sch
 
 
 def _usernames(session: Session) -> dict[int, str]:
-    return {user_id: name for user_id, name in session.execute(select(User.id, User.username))}
+    return dict(session.execute(select(User.id, User.username)).all())
 
 
 def list_requests(
@@ -107,11 +107,11 @@ def list_requests(
     if status:
         query = query.where(SupportRequest.status == status)
     if text:
-        pattern = f"%{text}%"
+        # Literal text: a % or _ the user typed is not a wildcard.
         query = query.where(
-            SupportRequest.title.ilike(pattern)
-            | SupportRequest.justification.ilike(pattern)
-            | SupportRequest.number.ilike(pattern)
+            SupportRequest.title.icontains(text, autoescape=True)
+            | SupportRequest.justification.icontains(text, autoescape=True)
+            | SupportRequest.number.icontains(text, autoescape=True)
         )
     matching = [
         request

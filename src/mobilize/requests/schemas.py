@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 Component = Literal["active", "guard", "civilian"]
 Judgement = Literal["satisfied", "not_satisfied", "not_applicable"]
-Text = Annotated[str, Field(min_length=1, max_length=300)]
-Code = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")]
+# PostgreSQL cannot store NUL in text: it is refused here (422), not by the database (500).
+WITHOUT_NUL = r"^[^\x00]*$"
+Text = Annotated[str, Field(min_length=1, max_length=300, pattern=WITHOUT_NUL)]
+Prose = Annotated[str, Field(min_length=1, max_length=10_000, pattern=WITHOUT_NUL)]
+Note = Annotated[str, Field(max_length=2000, pattern=WITHOUT_NUL)]
+# A name on one line, without NUL, that does not start or end with blanks.
+Code = Annotated[
+    str, Field(min_length=1, max_length=100, pattern=r"^[^\s\x00]([^\x00\n]*[^\s\x00])?$")
+]
 Personnel = Annotated[int, Field(ge=1, le=1_000_000)]
 Day = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2200, 12, 31))]
+
+
+def _in_utc(moment: datetime) -> datetime:
+    # Every time is stored in UTC, but SQLite hands it back without its zone; a time without
+    # one is not the RFC 3339 date-time the API promises.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+Moment = Annotated[datetime, AfterValidator(_in_utc)]
 
 
 class Strict(BaseModel):
@@ -39,7 +55,7 @@ class LineDraft(Strict):
 
 class RequestDraft(Strict):
     title: Text
-    justification: Annotated[str, Field(min_length=1, max_length=10_000)]
+    justification: Prose
     operation: Code | None = Field(None, description="The operation the request supports.")
     lines: Annotated[list[LineDraft], Field(min_length=1, max_length=200)]
 
@@ -48,7 +64,7 @@ class RequestEdit(Strict):
     """Changes to a draft; what is left out stays as it is."""
 
     title: Text | None = None
-    justification: Annotated[str, Field(min_length=1, max_length=10_000)] | None = None
+    justification: Prose | None = None
     lines: Annotated[list[LineDraft], Field(min_length=1, max_length=200)] | None = None
 
 
@@ -60,7 +76,7 @@ class LineAnswer(Strict):
     personnel: Personnel | None = None
     starts_on: Day | None = None
     ends_on: Day | None = None
-    note: Annotated[str, Field(max_length=2000)] = ""
+    note: Note = ""
 
 
 class ResponseInput(Strict):
@@ -69,7 +85,7 @@ class ResponseInput(Strict):
 
 class CriterionJudgement(Strict):
     judgement: Judgement
-    note: Annotated[str, Field(max_length=2000)] = ""
+    note: Note = ""
 
 
 class ApprovalInput(Strict):
@@ -96,12 +112,12 @@ class LineChange(Strict):
 
 
 class AmendmentInput(Strict):
-    note: Annotated[str, Field(min_length=1, max_length=2000)]
+    note: Annotated[Note, Field(min_length=1)]
     changes: Annotated[list[LineChange], Field(min_length=1, max_length=200)]
 
 
 class ReasonInput(Strict):
-    reason: Annotated[str, Field(max_length=2000)] = ""
+    reason: Note = ""
 
 
 class ResponseOut(BaseModel):
@@ -113,7 +129,7 @@ class ResponseOut(BaseModel):
     starts_on: date | None
     ends_on: date | None
     note: str
-    at: datetime
+    at: Moment
 
 
 class ApprovalOut(BaseModel):
@@ -127,7 +143,7 @@ class ApprovalOut(BaseModel):
     version_sha256: str
     void: bool = Field(description="True when the request changed after this signature.")
     decision_package: dict[str, Any] | None
-    at: datetime
+    at: Moment
 
 
 class LineOut(BaseModel):
@@ -155,7 +171,7 @@ class RequestOut(BaseModel):
     version_sha256: str
     revision: int
     created_by: str
-    created_at: datetime
+    created_at: Moment
     lines: list[LineOut]
     approvals: list[ApprovalOut]
 
@@ -185,7 +201,7 @@ class VersionOut(BaseModel):
     sha256: str
     note: str
     by: str
-    at: datetime
+    at: Moment
     content: dict[str, Any]
 
 
@@ -197,7 +213,7 @@ class SideBySideRow(BaseModel):
 
 class AuditEventOut(BaseModel):
     id: int
-    at: datetime
+    at: Moment
     actor: str | None
     action: str
     outcome: str
