@@ -65,7 +65,7 @@ def solve_by_neighbourhoods(
     for neighbourhood in _neighbourhoods(instance, rng, lambda: incumbent[0]):
         # keep a little time for writing the plan and its reasons
         remaining = config.time_limit - (time.perf_counter() - began) - RESERVE_SECONDS
-        if remaining < 1.0:
+        if remaining < 1.0 or config.stopped:
             break
         tried += 1
         candidate = _reoptimise(

@@ -10,9 +10,10 @@ per level.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
@@ -49,6 +50,13 @@ class SolverConfig:
     probing: bool = True
     # Bound (and often solve) each level by the capabilities alone first (`decompose`).
     decompose: bool = True
+    # Set from another thread to stop early (a cancelled job): the search stops at its next
+    # solution or level and the best plan found so far is returned.
+    stop: threading.Event | None = field(default=None, compare=False)
+
+    @property
+    def stopped(self) -> bool:
+        return self.stop is not None and self.stop.is_set()
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,8 @@ def staged_solve(
     solution: dict[int, int] | None = None
     order = level_order(built.instance)
     for position, level in enumerate(order):
+        if config.stopped and solution is not None:
+            break
         remaining = time_limit - (time.perf_counter() - stage_began)
         share = LEVEL_SHARES[level] / sum(LEVEL_SHARES[name] for name in order[position:])
         limit = max(0.2, remaining * share)
@@ -139,7 +149,7 @@ def _solve_level(
     built.model.minimize(built.levels[level])
     solver = configured_solver(time_limit, config.workers, config.seed, config.probing)
     stage_began = time.perf_counter()
-    callback = _ProgressCallback(level, began, listener)
+    callback = _ProgressCallback(level, began, listener, config.stop)
     status = solver.solve(built.model, callback)
     seconds = round(time.perf_counter() - stage_began, 3)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -160,11 +170,19 @@ def _solve_level(
 
 
 class _ProgressCallback(cp_model.CpSolverSolutionCallback):
-    def __init__(self, level: str, began: float, listener: ProgressListener | None) -> None:
+    def __init__(
+        self,
+        level: str,
+        began: float,
+        listener: ProgressListener | None,
+        stop: threading.Event | None = None,
+    ) -> None:
         super().__init__()
-        self._level, self._began, self._listener = level, began, listener
+        self._level, self._began, self._listener, self._stop = level, began, listener, stop
 
     def on_solution_callback(self) -> None:
+        if self._stop is not None and self._stop.is_set():
+            self.stop_search()
         if self._listener is not None:
             elapsed = time.perf_counter() - self._began
             self._listener(

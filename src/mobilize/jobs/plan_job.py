@@ -1,0 +1,53 @@
+"""The plan job: `mobilize plan --operation` as a job (snapshot, solve, store)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+from typing import Any
+
+from sqlalchemy import Engine
+
+from mobilize.core.db import session_scope
+from mobilize.jobs.worker import Handler, JobContext
+from mobilize.operations.plans import adopted_plan, plan_document, snapshot, store_plan
+from mobilize.operations.service import get_operation
+from mobilize.planning.service import PlanRequest, make_plan
+from mobilize.planning.solve import Progress, SolverConfig
+
+PLAN_JOB = "plan"
+
+
+def plan_params(
+    operation: str, time_limit: float = 60.0, workers: int = 8, seed: int = 0
+) -> dict[str, Any]:
+    return {"operation": operation, "time_limit": time_limit, "workers": workers, "seed": seed}
+
+
+def plan_handler(engine: Engine, key: bytes) -> Handler:
+    def run(params: dict[str, Any], context: JobContext) -> dict[str, Any]:
+        with session_scope(engine) as session:
+            scenario = snapshot(session, params["operation"])
+            adopted = adopted_plan(session, get_operation(session, scenario.name))
+            previous = plan_document(adopted) if adopted else None
+        config = SolverConfig(
+            time_limit=float(params["time_limit"]),
+            workers=int(params["workers"]),
+            seed=int(params["seed"]),
+        )
+        config = replace(config, stop=context.stop)
+
+        def listen(progress: Progress) -> None:
+            context.progress(asdict(progress))
+
+        document = make_plan(scenario, PlanRequest(config=config, adopted=previous), listen)
+        with session_scope(engine) as session:
+            number = store_plan(session, key, scenario, document).number
+        solver = document.solver
+        return {
+            "operation": scenario.name,
+            "plan": number,
+            "status": solver.status if solver else None,
+            "gap": solver.gap if solver else None,
+        }
+
+    return run

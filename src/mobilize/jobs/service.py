@@ -1,0 +1,116 @@
+"""The job interface: submit, progress, result, cancel; and what a worker calls to run one.
+
+Every call is a short transaction of its own, so a job's state is always in the database:
+an API worker other than the one running the job reads the same progress, and a cancel
+requested anywhere is seen by the runner at its next progress report.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mobilize.audit.service import Entry, append
+from mobilize.core.errors import NotFound, Refused
+from mobilize.jobs.models import JobRecord
+
+FINISHED = ("done", "failed", "cancelled")
+
+
+def submit(
+    session: Session, key: bytes, kind: str, params: dict[str, Any], actor: str
+) -> JobRecord:
+    job = JobRecord(kind=kind, params=params, status="queued", requested_by=actor)
+    session.add(job)
+    session.flush()
+    append(
+        session,
+        key,
+        Entry(actor, None, "job.submit", "job", str(job.id), None, {"kind": kind} | params),
+    )
+    return job
+
+
+def get_job(session: Session, job_id: int) -> JobRecord:
+    job = session.get(JobRecord, job_id)
+    if job is None:
+        raise NotFound(f"no job {job_id}")
+    return job
+
+
+def request_cancel(session: Session, key: bytes, job_id: int, actor: str) -> JobRecord:
+    """A queued job is cancelled at once; a running one stops at its next progress report and
+    keeps the best result found so far."""
+    job = _locked(session, job_id)
+    if job.status in FINISHED:
+        raise Refused(f"job {job_id} is {job.status}; nothing to cancel")
+    before = {"status": job.status}
+    job.cancel_requested = True
+    if job.status == "queued":
+        job.status, job.finished_at = "cancelled", datetime.now(UTC)
+    session.flush()
+    append(
+        session,
+        key,
+        Entry(actor, None, "job.cancel", "job", str(job_id), before, {"status": job.status}),
+    )
+    return job
+
+
+def claim_next(session: Session) -> JobRecord | None:
+    """The oldest queued job, marked running; concurrent workers never claim the same one."""
+    query = (
+        select(JobRecord)
+        .where(JobRecord.status == "queued")
+        .order_by(JobRecord.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    job = session.scalars(query).first()
+    if job is not None:
+        job.status, job.started_at = "running", datetime.now(UTC)
+        session.flush()
+    return job
+
+
+def report_progress(session: Session, job_id: int, progress: dict[str, Any]) -> bool:
+    """Store the job's progress; True when a cancel was requested (the runner should stop)."""
+    job = _locked(session, job_id)
+    job.progress = progress
+    session.flush()
+    return job.cancel_requested
+
+
+def finish(session: Session, key: bytes, job_id: int, result: dict[str, Any]) -> JobRecord:
+    job = _locked(session, job_id)
+    job.status = "cancelled" if job.cancel_requested else "done"
+    job.result, job.finished_at = result, datetime.now(UTC)
+    session.flush()
+    append(
+        session,
+        key,
+        Entry(job.requested_by, None, f"job.{job.status}", "job", str(job_id), None, result),
+    )
+    return job
+
+
+def fail(session: Session, key: bytes, job_id: int, error: str) -> JobRecord:
+    job = _locked(session, job_id)
+    job.status, job.error, job.finished_at = "failed", error, datetime.now(UTC)
+    session.flush()
+    entry = Entry(
+        job.requested_by, None, "job.failed", "job", str(job_id), None, None, "failed", error
+    )
+    append(session, key, entry)
+    return job
+
+
+def _locked(session: Session, job_id: int) -> JobRecord:
+    query = select(JobRecord).where(JobRecord.id == job_id).with_for_update()
+    job = session.scalars(query.execution_options(populate_existing=True)).one_or_none()
+    if job is None:
+        raise NotFound(f"no job {job_id}")
+    return job
