@@ -7,6 +7,9 @@ from sqlalchemy import select
 from mobilize.audit.models import AuditRecord
 from mobilize.audit.service import verify_trail
 from mobilize.core.db import session_scope
+from mobilize.operations.plans import adopt_plan, snapshot, store_plan
+from mobilize.operations.service import get_operation
+from mobilize.planning.service import PlanRequest, make_plan
 from mobilize.requests.queries import fulfilment, history
 from tests.requests.conftest import Demo
 
@@ -38,3 +41,25 @@ def test_every_step_is_in_an_intact_audit_trail(demo: Demo) -> None:
         actors = set(session.scalars(select(AuditRecord.actor)))
     assert report.intact, report.first_break
     assert {"dhs.requester", "doj.approver", "dod.secdef", "dod.responder"} <= actors
+
+
+def test_fulfilment_shows_each_departments_officers_once_a_plan_is_adopted(demo: Demo) -> None:
+    with session_scope(demo.engine) as session:
+        before = fulfilment(session, demo.actors["dhs.requester"], demo.numbers[0])
+        scenario = snapshot(session, None)
+    assert before.deployed == 0  # the teams are not deployed on the first day
+    document = make_plan(scenario, PlanRequest(solver="greedy"))
+    with session_scope(demo.engine) as session:
+        number = store_plan(session, demo.key, scenario, document).number
+        adopt_plan(session, demo.key, get_operation(session), number)
+    with session_scope(demo.engine) as session:
+        after = fulfilment(session, demo.actors["doj.responder"], demo.numbers[0])
+    assert {line.supporting_agency for line in after.lines if line.deployed} == {
+        "DOJ",
+        "DOS",
+        "DOE",
+        "DOT",
+        "DOL",
+        "DOI",
+    }
+    assert after.deployed == after.requested == 320

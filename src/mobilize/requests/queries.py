@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 from mobilize.audit.service import records_for
 from mobilize.auth.models import User
 from mobilize.auth.service import Actor, covers
-from mobilize.operations.models import UnitRecord
+from mobilize.operations.models import Operation, UnitRecord
+from mobilize.operations.plans import adopted_plan, plan_document
+from mobilize.reports.strength import days_between
 from mobilize.requests import schemas
 from mobilize.requests.models import Approval, RequestLine, SupportRequest
 from mobilize.requests.service import content_sha256, get_request, is_party
@@ -212,7 +214,8 @@ def fulfilment(session: Session, actor: Actor, number: str) -> schemas.Fulfilmen
     """Requested, offered, approved (by signatures still valid) and deployed, per line."""
     request = get_request(session, actor, number)
     sha256 = content_sha256(request)
-    lines = [_fulfilled(session, request, line, sha256) for line in request.lines]
+    deployed = _deployed_by_line(session, request)
+    lines = [_fulfilled(request, line, sha256, deployed) for line in request.lines]
     return schemas.FulfilmentOut(
         number=number,
         lines=lines,
@@ -224,7 +227,7 @@ def fulfilment(session: Session, actor: Actor, number: str) -> schemas.Fulfilmen
 
 
 def _fulfilled(
-    session: Session, request: SupportRequest, line: RequestLine, sha256: str
+    request: SupportRequest, line: RequestLine, sha256: str, deployed: dict[int, int]
 ) -> schemas.FulfilmentLine:
     answers = [answer for answer in line.responses if answer.version == request.version]
     signed = [
@@ -241,25 +244,57 @@ def _fulfilled(
         requested=line.personnel,
         offered=answers[-1].personnel if answers else 0,
         approved=signed[-1].personnel if signed else 0,
-        deployed=min(line.personnel, _deployed(session, request, line)),
+        deployed=deployed.get(line.id, 0),
     )
 
 
-def _deployed(session: Session, request: SupportRequest, line: RequestLine) -> int:
-    """Personnel of the supporting agency's units of the line's capability at its location."""
-    if request.operation is None:
-        return 0
-    agency = line.supporting_agency.path
-    return sum(
-        unit.strength for unit in request.operation.units if _deployed_for(unit, line, agency)
+def _deployed_by_line(session: Session, request: SupportRequest) -> dict[int, int]:
+    """Each supporting agency's personnel of a line's capability deployed in the operation
+    (at the peak day of its lines, by the adopted plan, else by the force list as it stands),
+    allotted to its lines in line order: the support received, whatever post the plan gives
+    it (the planner places people by need, not by the line that asked for them)."""
+    operation = request.operation
+    if operation is None:
+        return {}
+    deployed: dict[int, int] = {}
+    groups: dict[tuple[str, str], list[RequestLine]] = {}
+    for line in request.lines:
+        groups.setdefault((line.supporting_agency.path, line.capability), []).append(line)
+    stays = _stays(session, operation)
+    for (agency, capability), lines in groups.items():
+        able = {
+            unit.code: unit.strength
+            for unit in operation.units
+            if unit.capability.code == capability and _of_agency(unit, agency)
+        }
+        first = min(line.starts_on for line in lines)
+        last = max(line.ends_on for line in lines)
+        left = _peak(stays, able, first, last)
+        for line in lines:
+            deployed[line.id] = min(left, line.personnel)
+            left -= deployed[line.id]
+    return deployed
+
+
+def _stays(session: Session, operation: Operation) -> list[tuple[str, date, date]]:
+    adopted = adopted_plan(session, operation)
+    if adopted is not None:
+        return [(d.unit, d.from_, d.to) for d in plan_document(adopted).deployments]
+    return [(u.code, operation.start, operation.end) for u in operation.units if u.location]
+
+
+def _peak(
+    stays: list[tuple[str, date, date]], able: dict[str, int], first: date, last: date
+) -> int:
+    mine = [stay for stay in stays if stay[0] in able]
+    return max(
+        (
+            sum(able[unit] for unit, start, end in mine if start <= day <= end)
+            for day in days_between(first, last)
+        ),
+        default=0,
     )
 
 
-def _deployed_for(unit: UnitRecord, line: RequestLine, agency: str) -> bool:
-    return (
-        unit.location is not None
-        and unit.location.code == line.location
-        and unit.capability.code == line.capability
-        and unit.agency is not None
-        and covers(agency, unit.agency.path)
-    )
+def _of_agency(unit: UnitRecord, agency: str) -> bool:
+    return unit.agency is not None and covers(agency, unit.agency.path)
