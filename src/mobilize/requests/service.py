@@ -97,9 +97,11 @@ def get_request(session: Session, actor: Actor, number: str) -> SupportRequest:
 
 
 def is_party(actor: Actor, request: SupportRequest) -> bool:
-    """The requester's agency line and every agency a line is addressed to may see it."""
+    """The requester's agency line may see it, and once submitted every agency a line is
+    addressed to (a draft is the requester's own until it is put to them)."""
     agencies = {request.requesting_agency.path}
-    agencies.update(line.supporting_agency.path for line in request.lines)
+    if request.status != "draft":
+        agencies.update(line.supporting_agency.path for line in request.lines)
     return any(actor.related_to(agency) for agency in agencies)
 
 
@@ -181,7 +183,10 @@ def _lines(
 ) -> list[RequestLine]:
     lines = []
     for position, draft in enumerate(drafts, start=1):
-        agency = find_agency(session, draft.supporting_agency)
+        try:
+            agency = find_agency(session, draft.supporting_agency)
+        except NotFound as unknown:
+            raise InvalidInput(f"line {position}: {unknown.message}") from None
         _check_addressee(request, position, agency.path, draft)
         lines.append(
             RequestLine(
@@ -338,8 +343,13 @@ def decide(
 
 
 def _refuse_self_approval(actor: Actor, request: SupportRequest) -> None:
+    """The filer, anyone of the requester's agency line (its parts, and the department it is
+    a part of: DHS signing for CBP's request signs for itself, as `_check_addressee` draws the
+    line), and anyone who may file or amend for it are refused."""
     requesting = request.requesting_agency.path
-    if actor.user_id == request.created_by_id or covers(requesting, actor.agency):
+    own_line = covers(requesting, actor.agency) or covers(actor.agency, requesting)
+    may_amend = actor.holds(Role.REQUESTER, requesting)
+    if actor.user_id == request.created_by_id or own_line or may_amend:
         raise Forbidden(
             f"{actor.username} of {actor.agency} may not approve {request.number}: "
             f"it was filed by {requesting}, and nobody approves their own request"
@@ -351,6 +361,11 @@ def _lines_decided(
 ) -> list[RequestLine]:
     if decision.lines is not None:
         lines = [_line(request, position) for position in decision.lines]
+    elif not any(actor.holds(Role.APPROVER, line.supporting_agency.path) for line in request.lines):
+        raise Forbidden(
+            f"{actor.username} may not decide {request.number}: it needs the approver role "
+            "in an agency the request is addressed to"
+        )
     else:
         lines = [
             line
