@@ -52,7 +52,8 @@ def app(demo: Demo, database_url: str, tmp_path: Path) -> FastAPI:
         audit_key=AUDIT_KEY.decode(),
         audit_key_file=tmp_path / "unused.key",
     )
-    return create_app(settings)
+    # Jobs are run by the tests that want them (`InProcessWorker.run_once`), not behind them.
+    return create_app(settings, run_jobs=False)
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ OpenAPI document: a route without a row here fails `test_every_route_has_a_revie
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +29,14 @@ from fastapi.testclient import TestClient
 from mobilize.auth.models import Role
 from mobilize.auth.service import add_user, create_token
 from mobilize.core.db import session_scope
+from mobilize.jobs import service as jobs
+from mobilize.jobs.plan_job import PLAN_JOB, plan_params
+from mobilize.operations.models import TaskRecord
+from mobilize.operations.plans import snapshot, store_plan
+from mobilize.operations.service import get_operation
+from mobilize.planning.schemas import PlanDocument
+from mobilize.planning.service import PlanRequest, make_plan
+from mobilize.scenario.schemas import Scenario
 from tests.requests.conftest import Demo
 
 Expected = int | frozenset[int]
@@ -275,6 +285,61 @@ EXPECTED: dict[Key, Expected] = {
         admin=NOWHERE,
         anonymous=401,
     ),
+    # The operation's record. DHS (its requests), DOJ and DOE (their units) are all parties
+    # to the reference operation: any role of theirs reads it, a planner of theirs runs it.
+    **route(
+        "GET",
+        "/api/operations",
+        requester=EVERYWHERE,
+        responder=EVERYWHERE,
+        approver=EVERYWHERE,
+        planner=EVERYWHERE,
+        viewer=EVERYWHERE,
+        admin=EVERYWHERE,
+        anonymous=401,
+    ),
+    **{
+        key: status
+        for path in (
+            "/api/operations/{name}/tasks",
+            "/api/operations/{name}/plans",
+            "/api/operations/{name}/plans/{number}",
+            "/api/operations/{name}/strength",
+            "/api/jobs/{job_id}",
+        )
+        for key, status in route(
+            "GET",
+            path,
+            requester=EVERYWHERE,
+            responder=EVERYWHERE,
+            approver=EVERYWHERE,
+            planner=EVERYWHERE,
+            viewer=EVERYWHERE,
+            admin=EVERYWHERE,
+            anonymous=401,
+        ).items()
+    },
+    **{
+        key: status
+        for method, path, ok in (
+            ("POST", "/api/operations/{name}/tasks/{code}/progress", 200),
+            ("POST", "/api/operations/{name}/tasks/{code}/done", 200),
+            ("POST", "/api/operations/{name}/plans", 202),
+            ("POST", "/api/operations/{name}/plans/{number}/adopt", 200),
+            ("POST", "/api/jobs/{job_id}/cancel", 200),
+        )
+        for key, status in route(
+            method,
+            path,
+            requester=NOWHERE,
+            responder=NOWHERE,
+            approver=NOWHERE,
+            planner=(ok, ok, ok),
+            viewer=NOWHERE,
+            admin=NOWHERE,
+            anonymous=401,
+        ).items()
+    },
 }
 TABLE_ROUTES = sorted({(method, path) for method, path, _, _ in EXPECTED})
 
@@ -380,6 +445,47 @@ def _create(flow: Workflow) -> Attempt:
     return Attempt("/api/requests", None, {"title": "T", "justification": "J", "lines": [line]})
 
 
+OPERATION = "/api/operations/Border support 2018"
+_task_numbers = itertools.count(1)
+
+
+def _fresh_task(flow: Workflow) -> str:
+    """A new open task (set up in the database: there is no route that adds tasks)."""
+    code = f"matrix-{next(_task_numbers)}"
+    with session_scope(flow.demo.engine) as session:
+        operation = get_operation(session)
+        like = operation.tasks[0]
+        operation.tasks.append(
+            TaskRecord(
+                code=code,
+                position=len(operation.tasks),
+                location=like.location,
+                capability=like.capability,
+                personnel=10,
+            )
+        )
+    return code
+
+
+@functools.cache
+def _greedy_plan(scenario_json: str) -> PlanDocument:
+    return make_plan(Scenario.model_validate_json(scenario_json), PlanRequest(solver="greedy"))
+
+
+def _stored_plan(flow: Workflow) -> int:
+    """A new proposed plan (the greedy one, stored as `mobilize plan --operation` would)."""
+    with session_scope(flow.demo.engine) as session:
+        scenario = snapshot(session, None)
+        document = _greedy_plan(scenario.model_dump_json())
+        return store_plan(session, flow.demo.key, scenario, document).number
+
+
+def _queued_job(flow: Workflow) -> int:
+    with session_scope(flow.demo.engine) as session:
+        params = plan_params("Border support 2018", time_limit=5)
+        return jobs.submit(session, flow.demo.key, PLAN_JOB, params, "army.planner").id
+
+
 EXERCISES: dict[tuple[str, str], Callable[[Workflow], Attempt]] = {
     ("GET", "/api/me"): lambda flow: Attempt("/api/me"),
     ("GET", "/api/agencies"): lambda flow: Attempt("/api/agencies"),
@@ -400,6 +506,31 @@ EXERCISES: dict[tuple[str, str], Callable[[Workflow], Attempt]] = {
     ("POST", "/api/requests/{number}/decisions"): _write("offered", "decisions", approval),
     ("POST", "/api/requests/{number}/execute"): _write("approved", "execute"),
     ("POST", "/api/requests/{number}/close"): _write("in_execution", "close"),
+    ("GET", "/api/operations"): lambda flow: Attempt("/api/operations"),
+    ("GET", "/api/operations/{name}/tasks"): lambda flow: Attempt(f"{OPERATION}/tasks"),
+    ("GET", "/api/operations/{name}/plans"): lambda flow: Attempt(f"{OPERATION}/plans"),
+    ("GET", "/api/operations/{name}/plans/{number}"): lambda flow: Attempt(
+        f"{OPERATION}/plans/{_stored_plan(flow)}"
+    ),
+    ("GET", "/api/operations/{name}/strength"): lambda flow: Attempt(
+        f"{OPERATION}/strength?date=2018-12-20"
+    ),
+    ("GET", "/api/jobs/{job_id}"): lambda flow: Attempt(f"/api/jobs/{_queued_job(flow)}"),
+    ("POST", "/api/operations/{name}/tasks/{code}/progress"): lambda flow: Attempt(
+        f"{OPERATION}/tasks/{_fresh_task(flow)}/progress", None, {"on": "2018-12-01", "done": 1}
+    ),
+    ("POST", "/api/operations/{name}/tasks/{code}/done"): lambda flow: Attempt(
+        f"{OPERATION}/tasks/{_fresh_task(flow)}/done", None, {"on": "2018-12-01"}
+    ),
+    ("POST", "/api/operations/{name}/plans"): lambda flow: Attempt(
+        f"{OPERATION}/plans", None, {"time_limit": 5}
+    ),
+    ("POST", "/api/operations/{name}/plans/{number}/adopt"): lambda flow: Attempt(
+        f"{OPERATION}/plans/{_stored_plan(flow)}/adopt"
+    ),
+    ("POST", "/api/jobs/{job_id}/cancel"): lambda flow: Attempt(
+        f"/api/jobs/{_queued_job(flow)}/cancel"
+    ),
 }
 
 

@@ -128,7 +128,7 @@ def fuzzed(
     settings_ = Settings(
         database_url=fuzzed_url, audit_key=AUDIT_KEY.decode(), audit_key_file=folder / "unused.key"
     )
-    app = create_app(settings_)
+    app = create_app(settings_, run_jobs=False)
     with TestClient(app) as client:
         fuzzed = Fuzzed(app, client, tokens, numbers)
         numbers.extend(_fresh_requests(fuzzed))
@@ -151,7 +151,8 @@ def _fresh_requests(fuzzed: Fuzzed) -> list[str]:
 def _described_app() -> FastAPI:
     """The same routes, on a database that is only there for `create_app` to start."""
     unused = Path("/nonexistent/unused.key")
-    return create_app(Settings(database_url="sqlite://", audit_key="unused", audit_key_file=unused))
+    settings_ = Settings(database_url="sqlite://", audit_key="unused", audit_key_file=unused)
+    return create_app(settings_, run_jobs=False)
 
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", _described_app())

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -14,6 +17,10 @@ from mobilize.audit.service import Entry, run_audited, verify_trail
 from mobilize.core.db import make_engine
 from mobilize.core.migrate import ensure_schema
 from mobilize.core.settings import Settings, audit_key, load_settings
+from mobilize.jobs.api import router as jobs_router
+from mobilize.jobs.plan_job import PLAN_JOB, plan_handler
+from mobilize.jobs.worker import InProcessWorker
+from mobilize.operations.api import router as operations_router
 from mobilize.requests.api import router as requests_router
 from mobilize.requests.schemas import AuditReport
 
@@ -69,17 +76,35 @@ def verify_audit(ctx: Context, actor: CurrentActor) -> AuditReport:
     return run_audited(ctx.engine, ctx.audit_key, work, refusal)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, run_jobs: bool = True) -> FastAPI:
+    """The app; with `run_jobs`, an in-process worker runs plan jobs while it serves."""
     settings = settings or load_settings()
     engine = make_engine(settings.database_url)
     ensure_schema(engine)
+    key = audit_key(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = InProcessWorker(engine, key, {PLAN_JOB: plan_handler(engine, key)})
+        if run_jobs:
+            worker.start()
+            app.state.worker = worker
+        try:
+            yield
+        finally:
+            if run_jobs:
+                worker.close()
+
     app = FastAPI(
         title="mobilize",
         summary="Interagency support requests and deployment planning.",
         version="0.1.0",
+        lifespan=lifespan,
     )
-    app.state.context = ApiContext(engine=engine, audit_key=audit_key(settings))
+    app.state.context = ApiContext(engine=engine, audit_key=key)
     install_problem_handlers(app)
     app.include_router(general)
     app.include_router(requests_router)
+    app.include_router(operations_router)
+    app.include_router(jobs_router)
     return app

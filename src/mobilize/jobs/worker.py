@@ -7,6 +7,7 @@ queue would replace this class and keep the same handlers and the same job table
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import traceback
@@ -19,6 +20,7 @@ from mobilize.core.db import session_scope
 from mobilize.core.errors import MobilizeError
 from mobilize.jobs import service
 
+logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 1.0  # seconds between progress writes: the solver reports far more often
 
 
@@ -47,6 +49,7 @@ class InProcessWorker:
         self._wake = threading.Event()
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
+        self._current: JobContext | None = None
 
     def run_once(self) -> int | None:
         """Run the oldest queued job to its end; its id, or None when nothing was queued."""
@@ -56,6 +59,9 @@ class InProcessWorker:
                 return None
             job_id, kind, params = job.id, job.kind, dict(job.params)
         context = JobContext(self._engine, job_id)
+        self._current = context
+        if self._closing.is_set():
+            context.stop.set()
         try:
             result = self._handlers[kind](params, context)
         except MobilizeError as error:
@@ -65,6 +71,8 @@ class InProcessWorker:
         else:
             with session_scope(self._engine) as session:
                 service.finish(session, self._key, job_id, result)
+        finally:
+            self._current = None
         return job_id
 
     def _fail(self, job_id: int, error: str) -> None:
@@ -80,13 +88,22 @@ class InProcessWorker:
         self._wake.set()
 
     def close(self) -> None:
+        """Stop: a running solve ends at its next solution or level and is stored."""
         self._closing.set()
+        current = self._current
+        if current is not None:
+            current.stop.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join()
 
     def _loop(self) -> None:
         while not self._closing.is_set():
-            if self.run_once() is None:
+            try:
+                ran = self.run_once()
+            except Exception:  # the database is away: the server goes on, the worker retries
+                logger.exception("job worker: could not claim or record a job; retrying")
+                ran = None
+            if ran is None:
                 self._wake.wait(timeout=5.0)  # a submit elsewhere is seen within seconds
                 self._wake.clear()

@@ -1,0 +1,60 @@
+"""JSON routes for jobs: progress, result, cancel."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from sqlalchemy.orm import Session
+
+from mobilize.api.context import Context, CurrentActor
+from mobilize.api.problems import problem_responses
+from mobilize.audit.service import Entry, run_audited
+from mobilize.auth.service import Actor
+from mobilize.core.errors import Forbidden
+from mobilize.jobs import service
+from mobilize.jobs.models import JobRecord
+from mobilize.operations.access import may_read, require_planner
+from mobilize.operations.api import job_out
+from mobilize.operations.schemas import JobOut
+from mobilize.operations.service import get_operation
+
+router = APIRouter(prefix="/api/jobs", tags=["jobs"])
+JobId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+def _visible(session: Session, actor: Actor, job: JobRecord) -> None:
+    operation = get_operation(session, str(job.params.get("operation")))
+    if job.requested_by != actor.username and not may_read(session, actor, operation):
+        raise Forbidden(f"{actor.username} may not see job {job.id}")
+
+
+@router.get("/{job_id}", response_model=JobOut, responses=problem_responses(401, 403, 404, 422))
+def read_job(job_id: JobId, ctx: Context, actor: CurrentActor) -> JobOut:
+    """A job's status and progress (level, elapsed, objective, bound) and, when done, result."""
+
+    def work(session: Session) -> JobOut:
+        job = service.get_job(session, job_id)
+        _visible(session, actor, job)
+        return job_out(job)
+
+    refusal = Entry(actor.username, actor.agency, "job.read", "job", str(job_id))
+    return run_audited(ctx.engine, ctx.audit_key, work, refusal)
+
+
+@router.post(
+    "/{job_id}/cancel", response_model=JobOut, responses=problem_responses(401, 403, 404, 409, 422)
+)
+def cancel_job(job_id: JobId, ctx: Context, actor: CurrentActor) -> JobOut:
+    """Cancel a job (its requester or a planner of its operation): a queued job at once, a
+    running solve at its next solution or level, keeping the best plan found."""
+
+    def work(session: Session) -> JobOut:
+        job = service.get_job(session, job_id)
+        if job.requested_by != actor.username:
+            operation = get_operation(session, str(job.params.get("operation")))
+            require_planner(session, actor, operation, f"cancel job {job_id}")
+        return job_out(service.request_cancel(session, ctx.audit_key, job_id, actor.username))
+
+    refusal = Entry(actor.username, actor.agency, "job.cancel", "job", str(job_id))
+    return run_audited(ctx.engine, ctx.audit_key, work, refusal)

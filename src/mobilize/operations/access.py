@@ -1,0 +1,45 @@
+"""Who may see and run an operation: the agencies party to it.
+
+An operation's parties are the agencies of its units and the agencies of its requests (the
+requester's, and once submitted, every agency a line is addressed to). Any role in a party's
+line reads the operation; a planner in a party reports progress, runs and adopts plans.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mobilize.auth.models import Role
+from mobilize.auth.service import Actor
+from mobilize.core.errors import Forbidden
+from mobilize.operations.models import Operation
+from mobilize.requests.models import SupportRequest
+
+
+def operation_parties(session: Session, operation: Operation) -> set[str]:
+    parties = {unit.agency.path for unit in operation.units if unit.agency is not None}
+    query = select(SupportRequest).where(SupportRequest.operation_id == operation.id)
+    for request in session.scalars(query):
+        parties.add(request.requesting_agency.path)
+        if request.status != "draft":
+            parties.update(line.supporting_agency.path for line in request.lines)
+    return parties
+
+
+def may_read(session: Session, actor: Actor, operation: Operation) -> bool:
+    return any(actor.related_to(party) for party in operation_parties(session, operation))
+
+
+def require_reader(session: Session, actor: Actor, operation: Operation) -> None:
+    if not may_read(session, actor, operation):
+        raise Forbidden(f"{actor.username} is not of an agency party to {operation.name}")
+
+
+def require_planner(session: Session, actor: Actor, operation: Operation, doing: str) -> None:
+    parties = operation_parties(session, operation)
+    if not any(actor.holds(Role.PLANNER, party) for party in parties):
+        raise Forbidden(
+            f"{actor.username} may not {doing}: it needs the planner role in an agency party "
+            f"to {operation.name}"
+        )

@@ -1,0 +1,291 @@
+"""JSON routes for an operation's record: tasks and progress, plans (run as jobs), adoption,
+the daily strength report. Rules in the services; access in `operations.access`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated, TypeVar
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from mobilize.api.context import Answer, Context, CurrentActor, Fingerprint, IdempotencyKey, perform
+from mobilize.api.problems import problem_responses
+from mobilize.audit.service import Entry, run_audited
+from mobilize.auth.service import Actor
+from mobilize.jobs import service as jobs
+from mobilize.jobs.models import JobRecord
+from mobilize.jobs.plan_job import PLAN_JOB, plan_params
+from mobilize.operations import schemas
+from mobilize.operations.access import may_read, require_planner, require_reader
+from mobilize.operations.models import Operation, PlanRecord
+from mobilize.operations.plans import (
+    adopt_plan,
+    adopted_plan,
+    get_plan,
+    plan_document,
+    plans_of,
+    snapshot,
+)
+from mobilize.operations.service import get_operation, list_operations
+from mobilize.operations.tasks import mark_done, report_progress, task_status
+from mobilize.reports.strength import strength_on
+
+T = TypeVar("T")
+router = APIRouter(prefix="/api/operations", tags=["operations"])
+Name = Annotated[str, Path(pattern=r"^[^\x00/]{1,200}$", description="The operation's name.")]
+TaskCode = Annotated[str, Path(pattern=r"^[^\x00/]{1,100}$")]
+PlanNumber = Annotated[int, Path(ge=1, le=1_000_000)]
+READ = problem_responses(401, 403, 404, 422)
+WRITE = problem_responses(400, 401, 403, 404, 409, 422)
+
+
+def _read(ctx: Context, actor: Actor, name: str | None, work: Callable[[Session], T]) -> T:
+    refusal = Entry(actor.username, actor.agency, "operation.read", "operation", name)
+    return run_audited(ctx.engine, ctx.audit_key, work, refusal)
+
+
+def _readable(session: Session, actor: Actor, name: str) -> Operation:
+    operation = get_operation(session, name)
+    require_reader(session, actor, operation)
+    return operation
+
+
+@router.get("", response_model=list[schemas.OperationOut], responses=READ)
+def list_(ctx: Context, actor: CurrentActor) -> list[schemas.OperationOut]:
+    """The operations your agencies are party to."""
+
+    def work(session: Session) -> list[schemas.OperationOut]:
+        return [
+            _operation_out(session, operation)
+            for operation in list_operations(session)
+            if may_read(session, actor, operation)
+        ]
+
+    return _read(ctx, actor, None, work)
+
+
+def _operation_out(session: Session, operation: Operation) -> schemas.OperationOut:
+    adopted = adopted_plan(session, operation)
+    return schemas.OperationOut(
+        name=operation.name,
+        start=operation.start,
+        end=operation.end,
+        units=len(operation.units),
+        tasks=len(operation.tasks),
+        plans=len(plans_of(session, operation)),
+        adopted_plan=adopted.number if adopted else None,
+    )
+
+
+@router.get("/{name}/tasks", response_model=list[schemas.TaskOut], responses=READ)
+def tasks(name: Name, ctx: Context, actor: CurrentActor) -> list[schemas.TaskOut]:
+    """Each task: work done, the recent rate, the projected finish."""
+
+    def work(session: Session) -> list[schemas.TaskOut]:
+        operation = _readable(session, actor, name)
+        return [schemas.TaskOut(**asdict(task_status(task))) for task in operation.tasks]
+
+    return _read(ctx, actor, name, work)
+
+
+def _task_change(
+    ctx: Context,
+    actor: Actor,
+    name: str,
+    code: str,
+    change: Callable[[Session, Operation], object],
+    key: str | None,
+    fingerprint: str,
+) -> JSONResponse:
+    refusal = Entry(actor.username, actor.agency, "task.change", "task", f"{name}/{code}")
+
+    def work(session: Session) -> Answer:
+        operation = get_operation(session, name)
+        require_planner(session, actor, operation, f"report on tasks of {name}")
+        change(session, operation)
+        task = next(task for task in operation.tasks if task.code == code)
+        return Answer(200, schemas.TaskOut(**asdict(task_status(task))), {})
+
+    return perform(ctx, actor, refusal, work, key, fingerprint)
+
+
+@router.post("/{name}/tasks/{code}/progress", response_model=schemas.TaskOut, responses=WRITE)
+def progress(
+    name: Name,
+    code: TaskCode,
+    report: schemas.ProgressInput,
+    ctx: Context,
+    actor: CurrentActor,
+    fingerprint: Fingerprint,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Report work done on a task up to a day (planner). Reports add up by day, a second one
+    for the same day replaces the first, so no `If-Match` is asked."""
+
+    def change(session: Session, operation: Operation) -> object:
+        return report_progress(
+            session,
+            ctx.audit_key,
+            operation,
+            code,
+            report.on,
+            report.done,
+            report.note,
+            actor.username,
+        )
+
+    return _task_change(ctx, actor, name, code, change, idempotency_key, fingerprint)
+
+
+@router.post("/{name}/tasks/{code}/done", response_model=schemas.TaskOut, responses=WRITE)
+def done(
+    name: Name,
+    code: TaskCode,
+    finished: schemas.DoneInput,
+    ctx: Context,
+    actor: CurrentActor,
+    fingerprint: Fingerprint,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Mark a task done (planner): its requirement ends that day."""
+
+    def change(session: Session, operation: Operation) -> object:
+        return mark_done(session, ctx.audit_key, operation, code, finished.on, actor.username)
+
+    return _task_change(ctx, actor, name, code, change, idempotency_key, fingerprint)
+
+
+def _summary(session: Session, plan: PlanRecord) -> dict[str, object]:
+    based_on = session.get(PlanRecord, plan.based_on_id) if plan.based_on_id else None
+    return {
+        "number": plan.number,
+        "status": plan.status,
+        "solver_status": plan.solver_status,
+        "shortfall_person_days": plan.shortfall_person_days,
+        "created_by": plan.created_by,
+        "created_at": plan.created_at,
+        "based_on": based_on.number if based_on else None,
+    }
+
+
+@router.get("/{name}/plans", response_model=list[schemas.PlanSummary], responses=READ)
+def plans(name: Name, ctx: Context, actor: CurrentActor) -> list[schemas.PlanSummary]:
+    """The operation's plans, oldest first."""
+
+    def work(session: Session) -> list[schemas.PlanSummary]:
+        operation = _readable(session, actor, name)
+        return [
+            schemas.PlanSummary.model_validate(_summary(session, plan))
+            for plan in plans_of(session, operation)
+        ]
+
+    return _read(ctx, actor, name, work)
+
+
+@router.get("/{name}/plans/{number}", response_model=schemas.PlanOut, responses=READ)
+def plan(name: Name, number: PlanNumber, ctx: Context, actor: CurrentActor) -> schemas.PlanOut:
+    """One plan: its figures and the plan itself."""
+
+    def work(session: Session) -> schemas.PlanOut:
+        record = get_plan(session, _readable(session, actor, name), number)
+        return schemas.PlanOut.model_validate(
+            _summary(session, record) | {"document": record.document}
+        )
+
+    return _read(ctx, actor, name, work)
+
+
+@router.post("/{name}/plans", status_code=202, response_model=schemas.JobOut, responses=WRITE)
+def run_plan(
+    name: Name,
+    run: schemas.PlanRunInput,
+    request: Request,
+    ctx: Context,
+    actor: CurrentActor,
+    fingerprint: Fingerprint,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Plan the operation as it stands (planner): a job; follow it at `Location`. A re-plan
+    keeps to the adopted plan."""
+    refusal = Entry(actor.username, actor.agency, "plan.run", "operation", name)
+
+    def work(session: Session) -> Answer:
+        operation = get_operation(session, name)
+        require_planner(session, actor, operation, f"plan {name}")
+        params = plan_params(operation.name, run.time_limit, seed=run.seed)
+        job = jobs.submit(session, ctx.audit_key, PLAN_JOB, params, actor.username)
+        return Answer(202, job_out(job), {"Location": f"/api/jobs/{job.id}"})
+
+    response = perform(ctx, actor, refusal, work, idempotency_key, fingerprint)
+    worker = getattr(request.app.state, "worker", None)
+    if worker is not None:
+        worker.notify()
+    return response
+
+
+def job_out(job: JobRecord) -> schemas.JobOut:
+    return schemas.JobOut(
+        id=job.id,
+        kind=job.kind,
+        status=job.status,
+        params=job.params,
+        progress=job.progress,
+        result=job.result,
+        error=job.error,
+        requested_by=job.requested_by,
+    )
+
+
+@router.post("/{name}/plans/{number}/adopt", response_model=schemas.AdoptOut, responses=WRITE)
+def adopt(
+    name: Name,
+    number: PlanNumber,
+    ctx: Context,
+    actor: CurrentActor,
+    fingerprint: Fingerprint,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Adopt a proposed plan (planner): its actions become dated orders; the plan adopted
+    before is superseded. Only a proposed plan is adopted, so a repeat is refused (409)."""
+    refusal = Entry(actor.username, actor.agency, "plan.adopt", "plan", f"{name}/plan {number}")
+
+    def work(session: Session) -> Answer:
+        operation = get_operation(session, name)
+        require_planner(session, actor, operation, f"adopt plans of {name}")
+        orders = adopt_plan(session, ctx.audit_key, operation, number, actor.username)
+        return Answer(200, schemas.AdoptOut(plan=number, orders=len(orders)), {})
+
+    return perform(ctx, actor, refusal, work, idempotency_key, fingerprint)
+
+
+@router.get("/{name}/strength", response_model=schemas.StrengthOut, responses=READ)
+def strength(
+    name: Name,
+    ctx: Context,
+    actor: CurrentActor,
+    on: Annotated[date, Query(alias="date", ge=date(1900, 1, 1), le=date(2200, 12, 31))],
+) -> schemas.StrengthOut:
+    """Personnel by component, capability and location on a day, on pass, against caps and
+    requirements (from the adopted plan, else the force list)."""
+
+    def work(session: Session) -> schemas.StrengthOut:
+        operation = _readable(session, actor, name)
+        adopted = adopted_plan(session, operation)
+        document = plan_document(adopted) if adopted else None
+        source = f"plan {adopted.number} (adopted)" if adopted else "force list"
+        report = strength_on(snapshot(session, operation.name), document, on, source)
+        return schemas.StrengthOut(
+            day=report.day,
+            source=report.source,
+            rows=[
+                schemas.StrengthRowOut(**asdict(row), present=row.present) for row in report.rows
+            ],
+            caps=[schemas.CapOut(**asdict(cap)) for cap in report.caps],
+            needs=[schemas.NeedOut(**asdict(need), short=need.short) for need in report.needs],
+        )
+
+    return _read(ctx, actor, name, work)

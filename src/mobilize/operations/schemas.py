@@ -1,0 +1,116 @@
+"""What the API takes in and gives back for an operation's record."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Day = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2200, 12, 31))]
+Note = Annotated[str, Field(max_length=2000, pattern=r"^[^\x00]*$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OperationOut(BaseModel):
+    name: str
+    start: date
+    end: date
+    units: int
+    tasks: int
+    plans: int
+    adopted_plan: int | None
+
+
+class TaskOut(BaseModel):
+    code: str
+    location: str
+    capability: str
+    personnel: int
+    work_total: float | None
+    work_unit: str | None
+    done: float
+    share_done: float | None
+    rate_per_day: float | None
+    projected_on: date | None
+    planned_until: date | None
+    done_on: date | None
+
+
+class ProgressInput(Strict):
+    on: Day
+    done: Annotated[float, Field(ge=0, le=1e9)]
+    note: Note = ""
+
+
+class DoneInput(Strict):
+    on: Day
+
+
+class PlanRunInput(Strict):
+    time_limit: Annotated[float, Field(ge=1, le=600)] = 60.0
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
+
+
+class PlanSummary(BaseModel):
+    number: int
+    status: str
+    solver_status: str
+    shortfall_person_days: int
+    created_by: str
+    created_at: datetime
+    based_on: int | None
+
+
+class PlanOut(PlanSummary):
+    document: dict[str, Any] = Field(description="The plan, as the output contract says.")
+
+
+class AdoptOut(BaseModel):
+    plan: int
+    orders: int
+
+
+class JobOut(BaseModel):
+    id: int
+    kind: str
+    status: str
+    params: dict[str, Any]
+    progress: dict[str, Any] | None
+    result: dict[str, Any] | None
+    error: str | None
+    requested_by: str
+
+
+class StrengthRowOut(BaseModel):
+    component: str
+    capability: str
+    location: str
+    deployed: int
+    on_pass: int
+    present: int
+
+
+class CapOut(BaseModel):
+    component: str
+    limit: int
+    deployed: int
+
+
+class NeedOut(BaseModel):
+    location: str
+    capability: str
+    required: int
+    present: int
+    short: int
+
+
+class StrengthOut(BaseModel):
+    day: date
+    source: str
+    rows: list[StrengthRowOut]
+    caps: list[CapOut]
+    needs: list[NeedOut]
