@@ -23,6 +23,13 @@ SMALL_SCENARIO = Path(__file__).resolve().parent / "fixtures" / "small.yaml"
 POSTGRES_URL_VARIABLE = "MOBILIZE_TEST_POSTGRES_URL"
 
 
+@pytest.fixture(autouse=True)
+def private_audit_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Commands that sign the audit trail make their key in the test's folder, not the repo."""
+    monkeypatch.delenv("MOBILIZE_AUDIT_KEY", raising=False)
+    monkeypatch.setenv("MOBILIZE_AUDIT_KEY_FILE", str(tmp_path / "audit.key"))
+
+
 def run_cli(*args: str) -> int:
     """Run `mobilize ARGS` in-process; the exit code."""
     with pytest.raises(SystemExit) as exit_:

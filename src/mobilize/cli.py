@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from mobilize.admin_cli import register as register_admin_commands
+from mobilize.cli_support import signing_key
 from mobilize.core.db import make_engine, session_scope
 from mobilize.core.errors import InvalidScenario, MobilizeError, NotFound
 from mobilize.core.migrate import current_revision, ensure_schema, head_revision, upgrade
@@ -103,7 +104,7 @@ def import_(
     loaded = load_scenario(scenario)
     engine = _engine()
     with session_scope(engine) as session:
-        operation = operations.import_scenario(session, loaded, replace=replace)
+        operation = operations.import_scenario(session, loaded, replace, signing_key())
         counts = f"{len(operation.units)} units, {len(operation.locations)} locations"
     stderr.print(f"imported {loaded.name!r}: {counts}")
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from mobilize.agencies.models import Agency
 from mobilize.agencies.service import ensure_agency
+from mobilize.audit.service import SYSTEM_ACTOR, Entry, append
 from mobilize.core.errors import Conflict, NotFound
 from mobilize.operations.models import (
     CapabilityRecord,
@@ -47,9 +48,11 @@ def _known_names(session: Session) -> str:
 
 
 def import_scenario(
-    session: Session, scenario: schemas.Scenario, replace: bool = False
+    session: Session, scenario: schemas.Scenario, replace: bool = False, key: bytes | None = None
 ) -> Operation:
-    """Store `scenario` as the operation of the same name; `replace` overwrites an existing one."""
+    """Store `scenario` as the operation of the same name; `replace` overwrites an existing one.
+    With the audit `key`, the import is recorded (the edges pass it; tests of the format may
+    not)."""
     existing = session.scalars(
         select(Operation).where(Operation.name == scenario.name)
     ).one_or_none()
@@ -65,6 +68,12 @@ def import_scenario(
     session.add(operation)
     _add_records(session, operation, scenario)
     session.flush()
+    if key is not None:
+        after = {"units": len(scenario.units), "replaced": existing is not None}
+        entry = Entry(
+            SYSTEM_ACTOR, None, "operation.import", "operation", scenario.name, None, after
+        )
+        append(session, key, entry)
     return operation
 
 

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mobilize.agencies.service import ensure_reference_agencies
-from mobilize.audit.service import SYSTEM_ACTOR, Entry, append
 from mobilize.auth.models import Role
 from mobilize.auth.service import Actor, actor_of, add_user
 from mobilize.operations.models import Operation
@@ -91,8 +90,7 @@ def demo_users() -> list[DemoUser]:
 def load_demo(session: Session, key: bytes, scenario: Scenario) -> list[str]:
     """Fill an empty database with the reference operation, its users and its requests."""
     ensure_reference_agencies(session)
-    operation = import_scenario(session, scenario)
-    append(session, key, Entry(SYSTEM_ACTOR, None, "operation.import", "operation", operation.name))
+    operation = import_scenario(session, scenario, key=key)
     _set_rates(session, key, operation)
     actors = {user.username: _add(session, key, user) for user in demo_users()}
     officers = _officers_request(session, key, actors, operation)
