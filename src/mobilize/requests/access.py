@@ -1,0 +1,115 @@
+"""Finding a request for an actor, locking it for a change, and recording the change: what
+every rule of `requests.service` and `requests.drafts` starts and ends with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mobilize.audit.service import Entry, append
+from mobilize.auth.models import Role
+from mobilize.auth.service import Actor
+from mobilize.core.errors import Forbidden, NotFound, PreconditionFailed
+from mobilize.requests.models import SupportRequest
+
+
+@dataclass(frozen=True)
+class Change:
+    """The request a caller wants to change and the revision they read (their `If-Match`)."""
+
+    number: str
+    revision: int
+
+
+def get_request(session: Session, actor: Actor, number: str) -> SupportRequest:
+    request = find_request(session, number, lock=False)
+    require_party(actor, request)
+    return request
+
+
+def is_party(actor: Actor, request: SupportRequest) -> bool:
+    """The requester's agency line may see it, and once submitted every agency a line is
+    addressed to (a draft is the requester's own until it is put to them)."""
+    agencies = {request.requesting_agency.path}
+    if request.status != "draft":
+        agencies.update(line.supporting_agency.path for line in request.lines)
+    return any(actor.related_to(agency) for agency in agencies)
+
+
+def require_party(actor: Actor, request: SupportRequest) -> None:
+    if not is_party(actor, request):
+        raise Forbidden(f"{actor.username} is not a party to {request.number}")
+
+
+def find_request(session: Session, number: str, lock: bool) -> SupportRequest:
+    query = select(SupportRequest).where(SupportRequest.number == number)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    request = session.scalars(query).one_or_none()
+    if request is None:
+        raise NotFound(f"no request {number!r}")
+    return request
+
+
+def locked_request(session: Session, actor: Actor, change: Change) -> SupportRequest:
+    request = find_request(session, change.number, lock=True)
+    require_party(actor, request)
+    if request.revision != change.revision:
+        raise PreconditionFailed(
+            f"{request.number} is at revision {request.revision}, not {change.revision}: "
+            "someone changed it since you read it; read it again and retry"
+        )
+    return request
+
+
+# Creating and editing drafts -----------------------------------------------------------------
+
+
+def require_requester(actor: Actor, request: SupportRequest, doing: str) -> None:
+    agency = request.requesting_agency.path
+    actor.require(Role.REQUESTER, agency, f"{doing} {request.number} of {agency}")
+
+
+def state_of(request: SupportRequest) -> dict[str, Any]:
+    """What an audit record shows before and after a change."""
+    return {
+        "status": request.status,
+        "version": request.version,
+        "revision": request.revision,
+        "lines": {
+            str(line.position): f"{line.status} {line.personnel} {line.starts_on}/{line.ends_on}"
+            for line in request.lines
+        },
+    }
+
+
+def changed(
+    session: Session,
+    key: bytes,
+    actor: Actor,
+    action: str,
+    request: SupportRequest,
+    before: dict[str, Any],
+    detail: str | None = None,
+) -> SupportRequest:
+    request.revision += 1
+    session.flush()
+    record_change(session, key, actor, action, request, before, detail)
+    return request
+
+
+def record_change(
+    session: Session,
+    key: bytes,
+    actor: Actor,
+    action: str,
+    request: SupportRequest,
+    before: dict[str, Any] | None,
+    detail: str | None = None,
+) -> None:
+    after = state_of(request)
+    entry = Entry(actor.username, actor.agency, action, "request", request.number, before, after)
+    append(session, key, Entry(**{**entry.__dict__, "detail": detail}))

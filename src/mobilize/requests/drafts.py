@@ -1,0 +1,145 @@
+"""Filing and editing a draft request: who may, what a line may ask of whom, its number."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mobilize.agencies.service import find_agency
+from mobilize.auth.models import Role
+from mobilize.auth.service import Actor, covers
+from mobilize.core.errors import InvalidInput, NotFound, Refused
+from mobilize.operations.models import Operation
+from mobilize.requests import schemas
+from mobilize.requests.access import (
+    Change,
+    changed,
+    locked_request,
+    record_change,
+    require_requester,
+    state_of,
+)
+from mobilize.requests.content import criteria_for
+from mobilize.requests.models import RequestLine, SupportRequest
+
+DEFAULT_LAW_ENFORCEMENT = ("LEO",)
+MILITARY_DEPARTMENT = "DoD"
+
+
+def create_request(
+    session: Session, key: bytes, actor: Actor, draft: schemas.RequestDraft
+) -> SupportRequest:
+    requesting = find_agency(session, actor.agency)
+    actor.require(Role.REQUESTER, requesting.path, "file a request for its agency")
+    operation = _operation(session, draft.operation)
+    request = SupportRequest(
+        number=_next_number(session, operation),
+        operation=operation,
+        requesting_agency=requesting,
+        title=draft.title,
+        justification=draft.justification,
+        status="draft",
+        version=1,
+        revision=1,
+        created_by_id=actor.user_id,
+    )
+    request.lines = _lines(session, request, draft.lines)
+    session.add(request)
+    session.flush()
+    record_change(session, key, actor, "request.create", request, None)
+    return request
+
+
+def edit_request(
+    session: Session, key: bytes, actor: Actor, change: Change, edit: schemas.RequestEdit
+) -> SupportRequest:
+    request = locked_request(session, actor, change)
+    require_requester(actor, request, "edit")
+    before = state_of(request)
+    if request.status != "draft":
+        raise Refused(
+            f"{request.number} is {request.status}: a submitted request is not edited, "
+            "it is amended (and the amendment is signed again)"
+        )
+    request.title = edit.title or request.title
+    request.justification = edit.justification or request.justification
+    if edit.lines is not None:
+        request.lines.clear()
+        session.flush()
+        request.lines.extend(_lines(session, request, edit.lines))
+    return changed(session, key, actor, "request.edit", request, before)
+
+
+def _lines(
+    session: Session, request: SupportRequest, drafts: list[schemas.LineDraft]
+) -> list[RequestLine]:
+    lines = []
+    for position, draft in enumerate(drafts, start=1):
+        try:
+            agency = find_agency(session, draft.supporting_agency)
+        except NotFound as unknown:
+            raise InvalidInput(f"line {position}: {unknown.message}") from None
+        _check_addressee(request, position, agency.path, draft)
+        lines.append(
+            RequestLine(
+                position=position,
+                capability=draft.capability,
+                component=draft.component,
+                personnel=draft.personnel,
+                location=draft.location,
+                starts_on=draft.starts_on,
+                ends_on=draft.ends_on,
+                supporting_agency=agency,
+                criteria=criteria_for(agency.path),
+                status="draft",
+            )
+        )
+    return lines
+
+
+def _check_addressee(
+    request: SupportRequest, position: int, agency: str, draft: schemas.LineDraft
+) -> None:
+    requesting = request.requesting_agency.path
+    if covers(requesting, agency) or covers(agency, requesting):
+        raise Refused(
+            f"line {position}: addressed to {agency}, the requester's own agency line; "
+            "a request asks other agencies, and nobody approves their own request"
+        )
+    law_enforcement = draft.capability in _law_enforcement(request)
+    if law_enforcement and covers(MILITARY_DEPARTMENT, agency) and draft.component != "guard":
+        raise Refused(
+            f"line {position}: {draft.capability} is law enforcement, which active-duty "
+            "forces may not do (Posse Comitatus Act); address it to DoD only for guard "
+            "forces (component: guard), or to a civilian department"
+        )
+
+
+def _law_enforcement(request: SupportRequest) -> tuple[str, ...]:
+    if request.operation is not None:
+        return tuple(request.operation.law_enforcement_capabilities)
+    return DEFAULT_LAW_ENFORCEMENT
+
+
+def _operation(session: Session, name: str | None) -> Operation | None:
+    if name is None:
+        return None
+    operation = session.scalars(select(Operation).where(Operation.name == name)).one_or_none()
+    if operation is None:
+        raise InvalidInput(f"no operation {name!r}; import its scenario first")
+    return operation
+
+
+def _next_number(session: Session, operation: Operation | None) -> str:
+    """RFA-<year>-<nnnn>: the year the operation starts (today's for a request without one)."""
+    year = operation.start.year if operation else date.today().year
+    prefix = f"RFA-{year}-"
+    count = session.scalar(
+        select(func.count()).where(SupportRequest.number.startswith(prefix, autoescape=True))
+    )
+    return f"{prefix}{(count or 0) + 1:04d}"
+
+
+# The workflow --------------------------------------------------------------------------------
