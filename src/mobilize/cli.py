@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import os
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from mobilize.admin_cli import register as register_admin_commands
-from mobilize.cli_support import signing_key
+from mobilize.cli_support import parse_date, signing_key
 from mobilize.core.db import make_engine, session_scope
 from mobilize.core.errors import InvalidScenario, MobilizeError, NotFound
 from mobilize.core.migrate import current_revision, ensure_schema, head_revision, upgrade
@@ -90,7 +89,7 @@ def generate(
     """Write a valid, realistic scenario of any size (for tests and benchmarks)."""
     _check_output(output)
     settings = GeneratorSettings(
-        units=units, locations=locations, days=days, seed=seed, start=_parse_date(start, "--start")
+        units=units, locations=locations, days=days, seed=seed, start=parse_date(start, "--start")
     )
     _write(dump_scenario(generate_scenario(settings), _format(file_format, output)), output)
 
@@ -325,15 +324,6 @@ def _as_text(renderable: RenderableType) -> str:
     console = Console(width=160, record=True, file=io.StringIO(), color_system=None)
     console.print(renderable)
     return console.export_text()
-
-
-def _parse_date(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{text!r} is not a date (YYYY-MM-DD)", param_hint=option
-        ) from None
 
 
 def _check_output(output: Path | None) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+import typer
 from rich.console import Console
 from sqlalchemy import Engine
 
@@ -23,3 +26,13 @@ def open_engine() -> Engine:
 def signing_key() -> bytes:
     """The key that signs the audit trail's head (see `core.settings.audit_key`)."""
     return audit_key(load_settings())
+
+
+def parse_date(text: str, option: str) -> date:
+    """A `YYYY-MM-DD` option's value, or a usage error naming the option (exit 2)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is not a date (YYYY-MM-DD)", param_hint=option
+        ) from None

@@ -4,14 +4,13 @@ progress. Registered on the main `mobilize` command."""
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from mobilize.cli_support import open_engine, signing_key, stderr, stdout
+from mobilize.cli_support import open_engine, parse_date, signing_key, stderr, stdout
 from mobilize.core.db import session_scope
 from mobilize.core.errors import InvalidInput
 from mobilize.operations.forcelist import (
@@ -49,15 +48,6 @@ from mobilize.scenario.schemas import Scenario
 OperationOption = Annotated[str | None, typer.Option(help="Operation name (if several).")]
 tasks_app = typer.Typer(help="Tasks and their progress.", no_args_is_help=True)
 BAR_WIDTH = 20
-
-
-def _day(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{text!r} is not a date (YYYY-MM-DD)", param_hint=option
-        ) from None
 
 
 @tasks_app.command("list")
@@ -123,7 +113,7 @@ def tasks_progress(
     operation: OperationOption = None,
 ) -> None:
     """Report the work done on a task up to a day."""
-    day = _day(on, "--on")
+    day = parse_date(on, "--on")
     with session_scope(open_engine()) as session:
         found = get_operation(session, operation)
         status = task_status(report_progress(session, signing_key(), found, task, day, done, note))
@@ -138,7 +128,7 @@ def tasks_done(
     operation: OperationOption = None,
 ) -> None:
     """Mark a task done: its requirement ends that day, and a re-plan can send its units home."""
-    day = _day(on, "--on")
+    day = parse_date(on, "--on")
     with session_scope(open_engine()) as session:
         mark_done(session, signing_key(), get_operation(session, operation), task, day)
     stderr.print(f"{task}: done on {day}; its requirement ends that day")
@@ -275,8 +265,8 @@ def report_strength(
 ) -> None:
     """Personnel deployed by component, capability and location, on pass, against caps and
     requirements, from the adopted plan (or the force list when none is adopted)."""
-    first = _day(on, "--date")
-    last = _day(to, "--to") if to else first
+    first = parse_date(on, "--date")
+    last = parse_date(to, "--to") if to else first
     with session_scope(open_engine()) as session:
         found = get_operation(session, operation)
         adopted = adopted_plan(session, found)
