@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mobilize.agencies.models import Agency
-from mobilize.api.context import ApiContext, Context, CurrentActor
+from mobilize.api.context import ApiContext, Context, CurrentActor, audited
 from mobilize.api.problems import install_problem_handlers, problem_responses
-from mobilize.audit.service import Entry, run_audited, verify_trail
+from mobilize.audit.service import verify_trail
 from mobilize.core.db import make_engine
 from mobilize.core.migrate import ensure_schema
 from mobilize.core.settings import Settings, audit_key, load_settings
@@ -55,9 +55,7 @@ def agencies(ctx: Context, actor: CurrentActor) -> list[AgencyOut]:
         found = session.scalars(select(Agency)).all()
         return sorted((AgencyOut(path=a.path, name=a.name) for a in found), key=lambda a: a.path)
 
-    return run_audited(
-        ctx.engine, ctx.audit_key, work, Entry(actor.username, None, "agency.list", "agency", None)
-    )
+    return audited(ctx, actor, "agency.list", ("agency", None), work)
 
 
 @general.get(
@@ -65,7 +63,6 @@ def agencies(ctx: Context, actor: CurrentActor) -> list[AgencyOut]:
 )
 def verify_audit(ctx: Context, actor: CurrentActor) -> AuditReport:
     """Check every link of the audit chain and its signed head; names the first break."""
-    refusal = Entry(actor.username, actor.agency, "audit.verify", "audit", None)
 
     def work(session: Session) -> AuditReport:
         report = verify_trail(session, ctx.audit_key)
@@ -73,7 +70,7 @@ def verify_audit(ctx: Context, actor: CurrentActor) -> AuditReport:
             intact=report.intact, records=report.records, first_break=report.first_break
         )
 
-    return run_audited(ctx.engine, ctx.audit_key, work, refusal)
+    return audited(ctx, actor, "audit.verify", ("audit", None), work)
 
 
 def create_app(settings: Settings | None = None, run_jobs: bool = True) -> FastAPI:

@@ -11,7 +11,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
@@ -31,6 +31,7 @@ from mobilize.core.errors import (
 )
 from mobilize.requests.models import IdempotentResponse
 
+T = TypeVar("T")
 ETAG = re.compile(r'^(?:W/)?"r(\d{1,9})"$')
 bearer = HTTPBearer(auto_error=False, description="A token from `mobilize tokens create`.")
 
@@ -80,6 +81,19 @@ def current_actor(
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
+def audited(
+    ctx: ApiContext,
+    actor: Actor,
+    action: str,
+    target: tuple[str, str | None],
+    work: Callable[[Session], T],
+) -> T:
+    """Run `work` for `actor` in one transaction; a refusal is recorded as `action` on
+    `target` (object type, id). Changes that may be retried go through `perform` instead."""
+    refusal = Entry(actor.username, actor.agency, action, *target)
+    return run_audited(ctx.engine, ctx.audit_key, work, refusal)
+
+
 def etag(revision: int) -> str:
     return f'"r{revision}"'
 
@@ -123,12 +137,14 @@ class Answer:
 def perform(
     ctx: ApiContext,
     actor: Actor,
-    refusal: Entry,
+    action: str,
+    target: tuple[str, str | None],
     work: Callable[[Session], Answer],
     idempotency_key: str | None = None,
     fingerprint: str = "",
 ) -> JSONResponse:
-    """Run a change for `actor`; replay the stored answer for a repeated idempotency key."""
+    """Run a change for `actor` (a refusal recorded as `action` on `target`, as `audited`
+    does); replay the stored answer for a repeated idempotency key."""
 
     def change(session: Session) -> tuple[int, Any, dict[str, str]]:
         if idempotency_key:
@@ -160,7 +176,7 @@ def perform(
             session.flush()
         return answer.status, body, answer.headers
 
-    status, body, headers = run_audited(ctx.engine, ctx.audit_key, change, refusal)
+    status, body, headers = audited(ctx, actor, action, target, change)
     return JSONResponse(body, status_code=status, headers=headers)
 
 

@@ -7,9 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from sqlalchemy.orm import Session
 
-from mobilize.api.context import Context, CurrentActor
+from mobilize.api.context import Context, CurrentActor, audited
 from mobilize.api.problems import problem_responses
-from mobilize.audit.service import Entry, run_audited
 from mobilize.auth.service import Actor
 from mobilize.core.errors import Forbidden
 from mobilize.jobs import service
@@ -38,8 +37,7 @@ def read_job(job_id: JobId, ctx: Context, actor: CurrentActor) -> JobOut:
         _visible(session, actor, job)
         return job_out(job)
 
-    refusal = Entry(actor.username, actor.agency, "job.read", "job", str(job_id))
-    return run_audited(ctx.engine, ctx.audit_key, work, refusal)
+    return audited(ctx, actor, "job.read", ("job", str(job_id)), work)
 
 
 @router.post(
@@ -56,5 +54,4 @@ def cancel_job(job_id: JobId, ctx: Context, actor: CurrentActor) -> JobOut:
             require_planner(session, actor, operation, f"cancel job {job_id}")
         return job_out(service.request_cancel(session, ctx.audit_key, job_id, actor.username))
 
-    refusal = Entry(actor.username, actor.agency, "job.cancel", "job", str(job_id))
-    return run_audited(ctx.engine, ctx.audit_key, work, refusal)
+    return audited(ctx, actor, "job.cancel", ("job", str(job_id)), work)

@@ -6,15 +6,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from mobilize.api.context import Answer, Context, CurrentActor, Fingerprint, IdempotencyKey, perform
+from mobilize.api.context import (
+    Answer,
+    Context,
+    CurrentActor,
+    Fingerprint,
+    IdempotencyKey,
+    audited,
+    perform,
+)
 from mobilize.api.problems import problem_responses
-from mobilize.audit.service import Entry, run_audited
 from mobilize.auth.service import Actor
 from mobilize.jobs import service as jobs
 from mobilize.jobs.models import JobRecord
@@ -34,18 +41,12 @@ from mobilize.operations.service import get_operation, list_operations
 from mobilize.operations.tasks import mark_done, report_progress, task_status
 from mobilize.reports.strength import strength_on
 
-T = TypeVar("T")
 router = APIRouter(prefix="/api/operations", tags=["operations"])
 Name = Annotated[str, Path(pattern=r"^[^\x00/]{1,200}$", description="The operation's name.")]
 TaskCode = Annotated[str, Path(pattern=r"^[^\x00/]{1,100}$")]
 PlanNumber = Annotated[int, Path(ge=1, le=1_000_000)]
 READ = problem_responses(401, 403, 404, 422)
 WRITE = problem_responses(400, 401, 403, 404, 409, 422)
-
-
-def _read(ctx: Context, actor: Actor, name: str | None, work: Callable[[Session], T]) -> T:
-    refusal = Entry(actor.username, actor.agency, "operation.read", "operation", name)
-    return run_audited(ctx.engine, ctx.audit_key, work, refusal)
 
 
 def _readable(session: Session, actor: Actor, name: str) -> Operation:
@@ -65,7 +66,7 @@ def list_(ctx: Context, actor: CurrentActor) -> list[schemas.OperationOut]:
             if may_read(session, actor, operation)
         ]
 
-    return _read(ctx, actor, None, work)
+    return audited(ctx, actor, "operation.read", ("operation", None), work)
 
 
 def _operation_out(session: Session, operation: Operation) -> schemas.OperationOut:
@@ -89,7 +90,7 @@ def tasks(name: Name, ctx: Context, actor: CurrentActor) -> list[schemas.TaskOut
         operation = _readable(session, actor, name)
         return [schemas.TaskOut(**asdict(task_status(task))) for task in operation.tasks]
 
-    return _read(ctx, actor, name, work)
+    return audited(ctx, actor, "operation.read", ("operation", name), work)
 
 
 def _task_change(
@@ -101,7 +102,6 @@ def _task_change(
     key: str | None,
     fingerprint: str,
 ) -> JSONResponse:
-    refusal = Entry(actor.username, actor.agency, "task.change", "task", f"{name}/{code}")
 
     def work(session: Session) -> Answer:
         operation = get_operation(session, name)
@@ -110,7 +110,8 @@ def _task_change(
         task = next(task for task in operation.tasks if task.code == code)
         return Answer(200, schemas.TaskOut(**asdict(task_status(task))), {})
 
-    return perform(ctx, actor, refusal, work, key, fingerprint)
+    target = ("task", f"{name}/{code}")
+    return perform(ctx, actor, "task.change", target, work, key, fingerprint)
 
 
 @router.post("/{name}/tasks/{code}/progress", response_model=schemas.TaskOut, responses=WRITE)
@@ -183,7 +184,7 @@ def plans(name: Name, ctx: Context, actor: CurrentActor) -> list[schemas.PlanSum
             for plan in plans_of(session, operation)
         ]
 
-    return _read(ctx, actor, name, work)
+    return audited(ctx, actor, "operation.read", ("operation", name), work)
 
 
 @router.get("/{name}/plans/{number}", response_model=schemas.PlanOut, responses=READ)
@@ -196,7 +197,7 @@ def plan(name: Name, number: PlanNumber, ctx: Context, actor: CurrentActor) -> s
             _summary(session, record) | {"document": record.document}
         )
 
-    return _read(ctx, actor, name, work)
+    return audited(ctx, actor, "operation.read", ("operation", name), work)
 
 
 @router.post("/{name}/plans", status_code=202, response_model=schemas.JobOut, responses=WRITE)
@@ -211,7 +212,6 @@ def run_plan(
 ) -> JSONResponse:
     """Plan the operation as it stands (planner): a job; follow it at `Location`. A re-plan
     keeps to the adopted plan."""
-    refusal = Entry(actor.username, actor.agency, "plan.run", "operation", name)
 
     def work(session: Session) -> Answer:
         operation = get_operation(session, name)
@@ -220,7 +220,8 @@ def run_plan(
         job = jobs.submit(session, ctx.audit_key, PLAN_JOB, params, actor.username)
         return Answer(202, job_out(job), {"Location": f"/api/jobs/{job.id}"})
 
-    response = perform(ctx, actor, refusal, work, idempotency_key, fingerprint)
+    target = ("operation", name)
+    response = perform(ctx, actor, "plan.run", target, work, idempotency_key, fingerprint)
     worker = getattr(request.app.state, "worker", None)
     if worker is not None:
         worker.notify()
@@ -251,7 +252,6 @@ def adopt(
 ) -> JSONResponse:
     """Adopt a proposed plan (planner): its actions become dated orders; the plan adopted
     before is superseded. Only a proposed plan is adopted, so a repeat is refused (409)."""
-    refusal = Entry(actor.username, actor.agency, "plan.adopt", "plan", f"{name}/plan {number}")
 
     def work(session: Session) -> Answer:
         operation = get_operation(session, name)
@@ -259,7 +259,8 @@ def adopt(
         orders = adopt_plan(session, ctx.audit_key, operation, number, actor.username)
         return Answer(200, schemas.AdoptOut(plan=number, orders=len(orders)), {})
 
-    return perform(ctx, actor, refusal, work, idempotency_key, fingerprint)
+    target = ("plan", f"{name}/plan {number}")
+    return perform(ctx, actor, "plan.adopt", target, work, idempotency_key, fingerprint)
 
 
 @router.get("/{name}/strength", response_model=schemas.StrengthOut, responses=READ)
@@ -288,4 +289,4 @@ def strength(
             needs=[schemas.NeedOut(**asdict(need), short=need.short) for need in report.needs],
         )
 
-    return _read(ctx, actor, name, work)
+    return audited(ctx, actor, "operation.read", ("operation", name), work)

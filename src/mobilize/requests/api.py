@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
@@ -19,11 +19,11 @@ from mobilize.api.context import (
     Fingerprint,
     IdempotencyKey,
     IfMatch,
+    audited,
     etag,
     perform,
 )
 from mobilize.api.problems import problem_responses
-from mobilize.audit.service import Entry, run_audited
 from mobilize.auth.service import Actor
 from mobilize.requests import queries, schemas, service
 from mobilize.requests.models import SupportRequest
@@ -31,7 +31,6 @@ from mobilize.requests.package import decision_package
 from mobilize.requests.service import Change
 from mobilize.requests.states import REQUEST_STATUSES
 
-T = TypeVar("T")
 router = APIRouter(prefix="/api/requests", tags=["requests"])
 Number = Annotated[str, Path(pattern=r"^RFA-\d{4}-\d{4,6}$", description="e.g. RFA-2018-0001")]
 READ_PROBLEMS = problem_responses(401, 403, 404, 422)
@@ -39,13 +38,6 @@ WRITE_PROBLEMS = problem_responses(401, 403, 404, 409, 412, 422, 428)
 # A body that is not text at all is refused before it is read as JSON (which would be 422).
 BODY_WRITE_PROBLEMS = problem_responses(400) | WRITE_PROBLEMS
 Status = Literal[REQUEST_STATUSES]  # type: ignore[valid-type]
-
-
-def _read(
-    ctx: Context, actor: Actor, action: str, number: str | None, work: Callable[[Session], T]
-) -> T:
-    refusal = Entry(actor.username, actor.agency, action, "request", number)
-    return run_audited(ctx.engine, ctx.audit_key, work, refusal)
 
 
 def _shown(session: Session, request: SupportRequest, status: int = 200) -> Answer:
@@ -65,8 +57,8 @@ def _change(
     key: str | None,
     fingerprint: str,
 ) -> JSONResponse:
-    refusal = Entry(actor.username, actor.agency, action, "request", number)
-    return perform(ctx, actor, refusal, lambda s: _shown(s, work(s)), key, fingerprint)
+    target = ("request", number)
+    return perform(ctx, actor, action, target, lambda s: _shown(s, work(s)), key, fingerprint)
 
 
 @router.get("", response_model=schemas.RequestPage, responses=READ_PROBLEMS)
@@ -85,11 +77,11 @@ def list_requests(
     per_page: Annotated[int, Query(ge=1, le=queries.MAX_PER_PAGE)] = 20,
 ) -> schemas.RequestPage:
     """The requests your agencies are party to, newest first, filtered and paginated."""
-    return _read(
+    return audited(
         ctx,
         actor,
         "request.list",
-        None,
+        ("request", None),
         lambda s: queries.list_requests(
             s, actor, status, agency, capability, on, q, page, per_page
         ),
@@ -110,12 +102,12 @@ def create_request(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """File a draft request for your agency (requester role)."""
-    refusal = Entry(actor.username, actor.agency, "request.create", "request", None)
 
     def work(session: Session) -> Answer:
         return _shown(session, service.create_request(session, ctx.audit_key, actor, draft), 201)
 
-    return perform(ctx, actor, refusal, work, idempotency_key, fingerprint)
+    target = ("request", None)
+    return perform(ctx, actor, "request.create", target, work, idempotency_key, fingerprint)
 
 
 @router.get("/{number}", response_model=schemas.RequestOut, responses=READ_PROBLEMS)
@@ -126,7 +118,7 @@ def read_request(number: Number, ctx: Context, actor: CurrentActor) -> JSONRespo
         request = service.get_request(session, actor, number)
         return queries.request_out(session, request), etag(request.revision)
 
-    body, tag = _read(ctx, actor, "request.read", number, work)
+    body, tag = audited(ctx, actor, "request.read", ("request", number), work)
     return JSONResponse(body.model_dump(mode="json"), headers={"ETag": tag})
 
 
@@ -320,14 +312,24 @@ def close(
 @router.get("/{number}/history", response_model=schemas.HistoryOut, responses=READ_PROBLEMS)
 def history(number: Number, ctx: Context, actor: CurrentActor) -> schemas.HistoryOut:
     """Every version side by side, and every recorded event on the request."""
-    return _read(ctx, actor, "request.history", number, lambda s: queries.history(s, actor, number))
+    return audited(
+        ctx,
+        actor,
+        "request.history",
+        ("request", number),
+        lambda s: queries.history(s, actor, number),
+    )
 
 
 @router.get("/{number}/fulfilment", response_model=schemas.FulfilmentOut, responses=READ_PROBLEMS)
 def fulfilment(number: Number, ctx: Context, actor: CurrentActor) -> schemas.FulfilmentOut:
     """Requested, offered, approved and deployed personnel per line."""
-    return _read(
-        ctx, actor, "request.fulfilment", number, lambda s: queries.fulfilment(s, actor, number)
+    return audited(
+        ctx,
+        actor,
+        "request.fulfilment",
+        ("request", number),
+        lambda s: queries.fulfilment(s, actor, number),
     )
 
 
@@ -347,4 +349,4 @@ def package(number: Number, ctx: Context, actor: CurrentActor) -> DecisionPackag
         computed = decision_package(session, request, list(request.lines))
         return DecisionPackage(number=number, version=request.version, package=computed)
 
-    return _read(ctx, actor, "request.decision_package", number, work)
+    return audited(ctx, actor, "request.decision_package", ("request", number), work)
