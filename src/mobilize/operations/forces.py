@@ -10,10 +10,15 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from mobilize.agencies.service import ensure_agency
 from mobilize.audit.service import SYSTEM_ACTOR, Entry, append
 from mobilize.operations.models import Operation, UnitRecord
-from mobilize.operations.service import export_scenario, get_operation, unit_of
+from mobilize.operations.service import (
+    agencies_of,
+    export_scenario,
+    fill_unit,
+    get_operation,
+    unit_of,
+)
 from mobilize.scenario import schemas
 
 
@@ -37,6 +42,9 @@ def replace_force_list(
     before = {"units": len(existing)}
     change = ForceListChange()
     kept: list[UnitRecord] = []
+    capabilities = {capability.code: capability for capability in operation.capabilities}
+    locations = {location.code: location for location in operation.locations}
+    agencies = agencies_of(session, units)
     for position, unit in enumerate(units):
         record = existing.pop(unit.id, None)
         if record is None:
@@ -44,8 +52,7 @@ def replace_force_list(
             change.added.append(unit.id)
         elif unit_of(record) != unit:
             change.updated.append(unit.id)
-        _fill(session, operation, record, unit, position)
-        kept.append(record)
+        kept.append(fill_unit(record, unit, position, capabilities, locations, agencies))
     change.removed = sorted(existing)
     operation.units = kept
     session.flush()
@@ -56,26 +63,3 @@ def replace_force_list(
         Entry(SYSTEM_ACTOR, None, "forcelist.import", "operation", operation.name, before, after),
     )
     return change
-
-
-def _fill(
-    session: Session, operation: Operation, record: UnitRecord, unit: schemas.Unit, position: int
-) -> None:
-    capabilities = {capability.code: capability for capability in operation.capabilities}
-    locations = {location.code: location for location in operation.locations}
-    record.position = position
-    record.name = unit.name
-    record.capability = capabilities[unit.capability]
-    record.component = unit.component
-    record.agency = ensure_agency(session, unit.agency) if unit.agency else None
-    record.strength = unit.strength
-    record.home_name, record.home_lat, record.home_lon = (
-        unit.home.name,
-        unit.home.lat,
-        unit.home.lon,
-    )
-    record.location = locations[unit.location] if unit.location else None
-    record.deployed_since = unit.deployed_since
-    record.available_from = unit.available_from
-    record.available_until = unit.available_until
-    record.max_deployment_days = unit.max_deployment_days

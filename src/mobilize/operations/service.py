@@ -5,6 +5,8 @@ Services flush, never commit: the caller's `session_scope` owns the transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -108,27 +110,9 @@ def _add_records(session: Session, operation: Operation, scenario: schemas.Scena
     }
     operation.locations = list(locations.values())
     operation.capabilities = list(capabilities.values())
-    agencies: dict[str, Agency] = {}
-    for path in sorted({unit.agency for unit in scenario.units if unit.agency is not None}):
-        agencies[path] = ensure_agency(session, path)
+    agencies = agencies_of(session, scenario.units)
     operation.units = [
-        UnitRecord(
-            position=i,
-            code=unit.id,
-            name=unit.name,
-            capability=capabilities[unit.capability],
-            component=unit.component,
-            agency=agencies[unit.agency] if unit.agency is not None else None,
-            strength=unit.strength,
-            home_name=unit.home.name,
-            home_lat=unit.home.lat,
-            home_lon=unit.home.lon,
-            location=locations[unit.location] if unit.location is not None else None,
-            deployed_since=unit.deployed_since,
-            available_from=unit.available_from,
-            available_until=unit.available_until,
-            max_deployment_days=unit.max_deployment_days,
-        )
+        fill_unit(UnitRecord(code=unit.id), unit, i, capabilities, locations, agencies)
         for i, unit in enumerate(scenario.units)
     ]
     operation.requirements = [
@@ -164,6 +148,41 @@ def _add_records(session: Session, operation: Operation, scenario: schemas.Scena
         )
         for i, cap in enumerate(scenario.caps)
     ]
+
+
+def agencies_of(session: Session, units: Iterable[schemas.Unit]) -> dict[str, Agency]:
+    """The agencies the units name, by path, created where missing."""
+    paths = sorted({unit.agency for unit in units if unit.agency is not None})
+    return {path: ensure_agency(session, path) for path in paths}
+
+
+def fill_unit(
+    record: UnitRecord,
+    unit: schemas.Unit,
+    position: int,
+    capabilities: dict[str, CapabilityRecord],
+    locations: dict[str, Location],
+    agencies: dict[str, Agency],
+) -> UnitRecord:
+    """Write `unit` (checked against the operation) into its record: the one mapping of a
+    scenario unit to its row, for imports and force-list updates alike."""
+    record.position = position
+    record.name = unit.name
+    record.capability = capabilities[unit.capability]
+    record.component = unit.component
+    record.agency = agencies[unit.agency] if unit.agency is not None else None
+    record.strength = unit.strength
+    record.home_name, record.home_lat, record.home_lon = (
+        unit.home.name,
+        unit.home.lat,
+        unit.home.lon,
+    )
+    record.location = locations[unit.location] if unit.location is not None else None
+    record.deployed_since = unit.deployed_since
+    record.available_from = unit.available_from
+    record.available_until = unit.available_until
+    record.max_deployment_days = unit.max_deployment_days
+    return record
 
 
 def export_scenario(session: Session, name: str | None = None) -> schemas.Scenario:

@@ -178,10 +178,14 @@ def build_instance(scenario: Scenario, previous: tuple[Stay, ...] = ()) -> Plann
         needs=tuple(needs),
         caps=caps,
         law_enforcement=frozenset(scenario.policy.law_enforcement_capabilities),
-        previous=tuple(
-            stay for stay in previous if stay.unit in {unit.id for unit in scenario.units}
-        ),
+        previous=_kept_stays(scenario, previous),
     )
+
+
+def _kept_stays(scenario: Scenario, previous: tuple[Stay, ...]) -> tuple[Stay, ...]:
+    """The adopted plan's stays of units still in the force list."""
+    units = {unit.id for unit in scenario.units}
+    return tuple(stay for stay in previous if stay.unit in units)
 
 
 def _planning_unit(scenario: Scenario, unit: Unit, horizon: int) -> PlanningUnit:
