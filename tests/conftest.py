@@ -12,8 +12,9 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from mobilize.cli import main
-from mobilize.core.db import make_engine
+from mobilize.core.db import make_engine, session_scope
 from mobilize.core.migrate import upgrade
+from mobilize.operations.service import import_scenario
 from mobilize.scenario.loader import load_scenario
 from mobilize.scenario.schemas import Scenario
 
@@ -88,3 +89,11 @@ def engine(database_url: str) -> Iterator[Engine]:
     upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def stored(engine: Engine, reference_scenario: Scenario) -> Engine:
+    """A database of each backend holding the reference operation, imported."""
+    with session_scope(engine) as session:
+        import_scenario(session, reference_scenario)
+    return engine

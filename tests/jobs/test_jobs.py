@@ -15,20 +15,13 @@ from mobilize.jobs import service
 from mobilize.jobs.plan_job import PLAN_JOB, plan_handler, plan_params
 from mobilize.jobs.worker import InProcessWorker, JobContext
 from mobilize.operations.plans import get_plan, plan_document
-from mobilize.operations.service import get_operation, import_scenario
+from mobilize.operations.service import get_operation
 from mobilize.planning.instance import build_instance
 from mobilize.planning.solve import SolverConfig, solve_cp_sat
 from mobilize.planning.verify import verify_plan
 from mobilize.scenario.schemas import Scenario
 
 KEY = b"k"
-
-
-@pytest.fixture
-def stored(engine: Engine, reference_scenario: Scenario) -> Engine:
-    with session_scope(engine) as session:
-        import_scenario(session, reference_scenario)
-    return engine
 
 
 def _submit(engine: Engine, kind: str, params: dict[str, Any]) -> int:

@@ -18,17 +18,10 @@ from mobilize.operations.forcelist import (
     read_xlsx,
 )
 from mobilize.operations.forces import current_force_list, replace_force_list
-from mobilize.operations.service import export_scenario, import_scenario
+from mobilize.operations.service import export_scenario
 from mobilize.scenario.schemas import Scenario
 
 KEY = b"k"
-
-
-@pytest.fixture
-def stored(engine: Engine, reference_scenario: Scenario) -> Engine:
-    with session_scope(engine) as session:
-        import_scenario(session, reference_scenario)
-    return engine
 
 
 def _import(engine: Engine, rows_of: str, content: str | bytes) -> None:

@@ -18,7 +18,7 @@ from mobilize.operations.plans import (
     snapshot,
     store_plan,
 )
-from mobilize.operations.service import get_operation, import_scenario
+from mobilize.operations.service import get_operation
 from mobilize.operations.tasks import mark_done
 from mobilize.planning.schemas import PlanDocument
 from mobilize.planning.service import PlanRequest, make_plan
@@ -29,13 +29,6 @@ from mobilize.scenario.schemas import Scenario
 
 KEY = b"k"
 CONFIG = SolverConfig(time_limit=10, workers=8, seed=0)
-
-
-@pytest.fixture
-def stored(engine: Engine, reference_scenario: Scenario) -> Engine:
-    with session_scope(engine) as session:
-        import_scenario(session, reference_scenario)
-    return engine
 
 
 def _plan_and_store(engine: Engine) -> tuple[Scenario, PlanDocument, int]:

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from mobilize.audit.service import records_for, verify_trail
 from mobilize.core.db import session_scope
 from mobilize.core.errors import InvalidInput, Refused
-from mobilize.operations.service import export_scenario, get_operation, import_scenario
+from mobilize.operations.service import export_scenario, get_operation
 from mobilize.operations.tasks import (
     mark_done,
     projected_completion,
@@ -19,16 +19,8 @@ from mobilize.operations.tasks import (
     set_work,
     task_status,
 )
-from mobilize.scenario.schemas import Scenario
 
 KEY = b"k"
-
-
-@pytest.fixture
-def stored(engine: Engine, reference_scenario: Scenario) -> Engine:
-    with session_scope(engine) as session:
-        import_scenario(session, reference_scenario)
-    return engine
 
 
 def test_projection_uses_the_last_weeks_rate() -> None:
