@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -62,14 +63,11 @@ def _backends() -> list[object]:
     return ["sqlite", postgres]
 
 
-@pytest.fixture(params=_backends())
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of each backend; PostgreSQL gets a throwaway schema per test."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'mobilize.db'}"
-        return
+@contextmanager
+def postgres_schema(prefix: str) -> Iterator[str]:
+    """The URL of a throwaway schema on the configured PostgreSQL, dropped afterwards."""
     base_url = os.environ[POSTGRES_URL_VARIABLE]
-    schema = f"test_{uuid.uuid4().hex[:12]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = make_engine(base_url)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
@@ -80,6 +78,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=_backends())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each backend; PostgreSQL gets a throwaway schema per test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'mobilize.db'}"
+        return
+    with postgres_schema("test") as url:
+        yield url
 
 
 @pytest.fixture

@@ -16,8 +16,6 @@ too rarely to count on, so they are tried one by one at the end, on each backend
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +32,6 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from mobilize.api.app import create_app
 from mobilize.audit.service import verify_trail
@@ -45,7 +41,7 @@ from mobilize.core.migrate import upgrade
 from mobilize.core.settings import Settings
 from mobilize.requests.demo import load_demo
 from mobilize.scenario.schemas import Scenario
-from tests.conftest import POSTGRES_URL_VARIABLE, _backends
+from tests.conftest import _backends, postgres_schema
 from tests.requests.conftest import AUDIT_KEY, Demo
 
 # One user of each side of the exchange, so that the rules behind each role are reached.
@@ -100,18 +96,8 @@ def fuzzed_url(
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('schemathesis') / 'mobilize.db'}"
         return
-    base_url = os.environ[POSTGRES_URL_VARIABLE]
-    schema_name = f"fuzz_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema_name}"'))
-    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema_name}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema_name}" CASCADE'))
-        admin.dispose()
+    with postgres_schema("fuzz") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
