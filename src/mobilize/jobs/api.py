@@ -13,9 +13,8 @@ from mobilize.auth.service import Actor
 from mobilize.core.errors import Forbidden
 from mobilize.jobs import service
 from mobilize.jobs.models import JobRecord
+from mobilize.jobs.schemas import JobOut, job_out
 from mobilize.operations.access import may_read, require_planner
-from mobilize.operations.api import job_out
-from mobilize.operations.schemas import JobOut
 from mobilize.operations.service import get_operation
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])

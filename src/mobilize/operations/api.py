@@ -24,8 +24,8 @@ from mobilize.api.context import (
 from mobilize.api.problems import problem_responses
 from mobilize.auth.service import Actor
 from mobilize.jobs import service as jobs
-from mobilize.jobs.models import JobRecord
 from mobilize.jobs.plan_job import PLAN_JOB, plan_params
+from mobilize.jobs.schemas import JobOut, job_out
 from mobilize.operations import schemas
 from mobilize.operations.access import may_read, require_planner, require_reader
 from mobilize.operations.models import Operation, PlanRecord
@@ -200,7 +200,7 @@ def plan(name: Name, number: PlanNumber, ctx: Context, actor: CurrentActor) -> s
     return audited(ctx, actor, "operation.read", ("operation", name), work)
 
 
-@router.post("/{name}/plans", status_code=202, response_model=schemas.JobOut, responses=WRITE)
+@router.post("/{name}/plans", status_code=202, response_model=JobOut, responses=WRITE)
 def run_plan(
     name: Name,
     run: schemas.PlanRunInput,
@@ -226,19 +226,6 @@ def run_plan(
     if worker is not None:
         worker.notify()
     return response
-
-
-def job_out(job: JobRecord) -> schemas.JobOut:
-    return schemas.JobOut(
-        id=job.id,
-        kind=job.kind,
-        status=job.status,
-        params=job.params,
-        progress=job.progress,
-        result=job.result,
-        error=job.error,
-        requested_by=job.requested_by,
-    )
 
 
 @router.post("/{name}/plans/{number}/adopt", response_model=schemas.AdoptOut, responses=WRITE)

@@ -74,17 +74,6 @@ class AdoptOut(BaseModel):
     orders: int
 
 
-class JobOut(BaseModel):
-    id: int
-    kind: str
-    status: str
-    params: dict[str, Any]
-    progress: dict[str, Any] | None
-    result: dict[str, Any] | None
-    error: str | None
-    requested_by: str
-
-
 class StrengthRowOut(BaseModel):
     component: str
     capability: str

@@ -25,8 +25,14 @@ from mobilize.planning.model import LEVELS, DeploymentModel, add_whole_unit_cuts
 from mobilize.planning.schemas import StageDocument
 
 # Share of the time limit each level may use; time a level does not use passes on.
-LEVEL_SHARES = {"shortfall": 0.4, "excess": 0.3, "moves": 0.1, "transport": 0.1, "seniority": 0.1}
-LEVEL_SHARES["persistence"] = 0.2  # a re-plan's level (`model.level_order`)
+LEVEL_SHARES = {
+    "shortfall": 0.4,
+    "excess": 0.3,
+    "persistence": 0.2,  # a re-plan's level only (`model.level_order`)
+    "moves": 0.1,
+    "transport": 0.1,
+    "seniority": 0.1,
+}
 # Share of a level's time the capabilities solved alone may use (`decompose`).
 DECOMPOSE_SHARE = 0.1
 
