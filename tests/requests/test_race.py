@@ -111,3 +111,30 @@ def test_concurrent_approvers_one_wins_each_request(demo: Demo, app: FastAPI) ->
     for number in numbers:
         assert attempts[(number, "ok")] == 1
         assert sum(n for (num, _), n in attempts.items() if num == number) == APPROVERS
+
+
+def test_concurrent_filings_each_get_their_own_number(demo: Demo, app: FastAPI) -> None:
+    """Numbers are counted per year: two requests filed at once must not both take the next."""
+    token = demo.tokens["dhs.requester"]
+    line = {
+        "capability": "LEO",
+        "component": "civilian",
+        "personnel": 5,
+        "location": "SDC",
+        "starts_on": "2018-12-05",
+        "ends_on": "2018-12-20",
+        "supporting_agency": "DOJ",
+    }
+
+    def file(index: int) -> tuple[int, str]:
+        draft = {"title": f"filed {index}", "justification": "j", "lines": [line]}
+        with TestClient(app) as client:
+            answer = client.post(
+                "/api/requests", json=draft, headers={"Authorization": f"Bearer {token}"}
+            )
+        return answer.status_code, answer.json().get("number", answer.text)
+
+    with ThreadPoolExecutor(APPROVERS) as pool:
+        filed = list(pool.map(file, range(4 * APPROVERS)))
+    assert {status for status, _ in filed} == {201}, filed
+    assert len({number for _, number in filed}) == len(filed)

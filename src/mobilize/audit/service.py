@@ -41,8 +41,10 @@ SYSTEM_ACTOR = "system"  # the operator at the server's shell (CLI administratio
 HEAD_ID = 1
 # Serialization failures and deadlocks are retried this many times before giving up.
 RETRIES = 8
-# PostgreSQL's SQLSTATEs for "try again": serialization failure, deadlock detected.
-RETRYABLE_SQLSTATES = {"40001", "40P01"}
+# PostgreSQL's SQLSTATEs for "try again": serialization failure, deadlock detected, and a
+# unique key taken by a concurrent transaction since this one read (the next request number,
+# an idempotency key): run again, the transaction reads the winner's row and goes past it.
+RETRYABLE_SQLSTATES = {"40001", "40P01", "23505"}
 
 
 @dataclass(frozen=True)
