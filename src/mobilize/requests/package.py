@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mobilize.audit.service import SYSTEM_ACTOR, Entry, append
+from mobilize.auth.service import covers
 from mobilize.operations.models import Location, Operation, UnitRecord
 from mobilize.planning.instance import great_circle_km
 from mobilize.requests.models import OperationRate
@@ -111,13 +112,13 @@ def _nearest_candidates(
 
 def _able(operation: Operation, line: RequestLine) -> list[UnitRecord]:
     component = line_component(line)
-    agency = line.supporting_agency.path
+    department = line.supporting_agency.path.split("/")[0]  # the Army fills a line to DoD
     return [
         unit
         for unit in operation.units
         if unit.capability.code == line.capability
         and unit.component.value == component
-        and (unit.agency is None or unit.agency.path.startswith(agency.split("/")[0]))
+        and (unit.agency is None or covers(department, unit.agency.path))
     ]
 
 
