@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mobilize.agencies.service import find_agency
@@ -22,7 +22,7 @@ from mobilize.requests.access import (
     state_of,
 )
 from mobilize.requests.content import criteria_for
-from mobilize.requests.models import RequestLine, SupportRequest
+from mobilize.requests.models import RequestLine, RequestNumberCounter, SupportRequest
 
 DEFAULT_LAW_ENFORCEMENT = ("LEO",)
 MILITARY_DEPARTMENT = "DoD"
@@ -133,13 +133,24 @@ def _operation(session: Session, name: str | None) -> Operation | None:
 
 
 def _next_number(session: Session, operation: Operation | None) -> str:
-    """RFA-<year>-<nnnn>: the year the operation starts (today's for a request without one)."""
+    """RFA-<year>-<nnnn>: the year the operation starts (today's for a request without one).
+
+    The year's counter row is updated in place: on PostgreSQL the row lock queues concurrent
+    filings one behind the other; only the very first filing of a year can collide (on the
+    insert), and that is retried like a serialization failure."""
     year = operation.start.year if operation else date.today().year
     prefix = f"RFA-{year}-"
-    count = session.scalar(
-        select(func.count()).where(SupportRequest.number.startswith(prefix, autoescape=True))
+    last = session.scalar(
+        update(RequestNumberCounter)
+        .where(RequestNumberCounter.prefix == prefix)
+        .values(last=RequestNumberCounter.last + 1)
+        .returning(RequestNumberCounter.last)
     )
-    return f"{prefix}{(count or 0) + 1:04d}"
+    if last is None:
+        last = 1
+        session.add(RequestNumberCounter(prefix=prefix, last=last))
+        session.flush()
+    return f"{prefix}{last:04d}"
 
 
 # The workflow --------------------------------------------------------------------------------

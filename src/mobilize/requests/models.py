@@ -160,3 +160,13 @@ class OperationRate(Base):
     component: Mapped[str] = mapped_column(String(20))
     daily_rate: Mapped[float]
     transport_per_person_km: Mapped[float]
+
+
+class RequestNumberCounter(Base):
+    """The last number given out per year (`RFA-2018-`): incremented in place, so that the
+    row lock makes concurrent filings wait for each other instead of colliding and retrying."""
+
+    __tablename__ = "request_number_counters"
+
+    prefix: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last: Mapped[int]
