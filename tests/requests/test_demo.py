@@ -22,15 +22,19 @@ def test_officers_request_is_answered_by_each_department(demo: Demo) -> None:
     assert officers.requested == officers.offered == officers.approved == 320
 
 
-def test_amendment_extends_to_january_and_cuts_to_4000(demo: Demo) -> None:
+def test_amendment_extends_to_january_but_for_the_surge(demo: Demo) -> None:
     with session_scope(demo.engine) as session:
         story = history(session, demo.actors["dod.secdef"], demo.numbers[1])
     assert [version.version for version in story.versions] == [1, 2]
-    amended = story.versions[1].content["lines"]
-    extended = [line for line in amended if line["ends_on"] == "2019-01-31"]
-    assert sum(line["personnel"] for line in extended) == 4000
-    assert all(line["capability"] != "ENG" for line in extended)
-    assert sum(line["personnel"] for line in story.versions[0].content["lines"]) > 5000
+    first, amended = (version.content["lines"] for version in story.versions)
+    assert {line["ends_on"] for line in first} == {"2018-12-15"}
+    surge = [line for line in amended if line["ends_on"] == "2018-12-15"]
+    assert sorted((line["location"], line["personnel"]) for line in surge) == [
+        ("RGV", 370),
+        ("SDC", 70),
+    ]
+    assert all(line["ends_on"] == "2019-01-31" for line in amended if line not in surge)
+    assert all(line["capability"] != "ENG" for line in amended)  # the wire is a task
     actions = [event.action for event in story.events]
     assert actions.count("request.approve") == 2  # signed, then the amendment signed again
 

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from mobilize.audit.service import SYSTEM_ACTOR, Entry, append
 from mobilize.core.errors import NotFound, Refused
 from mobilize.operations.models import Operation, OrderRecord, PlanRecord
+from mobilize.operations.orders import HandOrder, apply_hand_orders, hand_orders
+from mobilize.operations.requirements import requested
 from mobilize.operations.service import export_scenario, get_operation
 from mobilize.planning.schemas import PlanDocument
 from mobilize.scenario.schemas import Scenario
@@ -23,8 +25,20 @@ from mobilize.scenario.writer import scenario_document
 
 
 def snapshot(session: Session, name: str | None) -> Scenario:
-    """The operation as it stands: its inputs to a plan."""
-    return export_scenario(session, name)
+    """The operation as it stands, its inputs to a plan: what was imported (tasks ending the
+    day they were done), the requirements its approved request lines make, and its units
+    under the orders given by hand."""
+    stored = export_scenario(session, name)
+    operation = get_operation(session, stored.name)
+    requirements = [*stored.requirements, *requested(session, operation)]
+    # Validated again: the lines are checked against the operation when they are filed, but
+    # a location or capability may have been removed from the operation since.
+    stated = Scenario.model_validate(
+        stored.model_dump(by_alias=True) | {"requirements": requirements}
+    )
+    adopted = adopted_plan(session, operation)
+    orders = [HandOrder(o.unit, o.kind, o.on) for o in hand_orders(session, operation)]
+    return apply_hand_orders(stated, orders, plan_document(adopted) if adopted else None)
 
 
 def store_plan(

@@ -43,7 +43,7 @@ def verify_plan(scenario: Scenario, plan: PlanDocument) -> Verification:
     violations += _cap_violations(scenario, deployments, units)
     expected_actions = _expected_actions(scenario, deployments, units)
     violations += _action_violations(plan, expected_actions)
-    required = _required(scenario)
+    required = required_by_day(scenario)
     away = away_on_pass(scenario, plan.passes, deployments, units)
     violations += pass_violations(
         scenario, plan.passes, deployments, units, (required, presence, away)
@@ -194,7 +194,7 @@ def _action_violations(plan: PlanDocument, expected: set[tuple[date, str, str, s
     return problems
 
 
-def _required(scenario: Scenario) -> Counter[tuple[date, str, str]]:
+def required_by_day(scenario: Scenario) -> Counter[tuple[date, str, str]]:
     """Personnel required per (day, location, capability) inside the horizon; needs add up."""
     required: Counter[tuple[date, str, str]] = Counter()
     ranges = [

@@ -2,9 +2,11 @@
 service layer by users of the right agencies, so that the audit trail tells the story.
 
 DHS asks six departments for civilian law-enforcement officers (RFA-2018-0001) and DoD for
-active-duty support (RFA-2018-0002); each department answers and signs for itself; the
-Secretary of Defense signs, then signs the amendment extending the support to 31 January 2019
-while cutting it to 4,000.
+military support (RFA-2018-0002); each department answers and signs for itself; the
+Secretary of Defense signs, then signs the amendment extending the support from 15 December
+to 31 January 2019, the surge logistics excepted, under the operation's cap of 4,000 active
+duty. The two requests state the reference scenario's requirements between them, once each:
+the operation is imported without its requirements, and the approved lines make them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy.orm import Session
 from mobilize.agencies.service import ensure_reference_agencies
 from mobilize.auth.models import Role
 from mobilize.auth.service import Actor, actor_of, add_user
+from mobilize.core.errors import InvalidInput
 from mobilize.operations.models import Operation
 from mobilize.operations.service import import_scenario
 from mobilize.requests import schemas
@@ -34,10 +37,9 @@ from mobilize.requests.service import (
     respond,
     submit_request,
 )
-from mobilize.scenario.schemas import Scenario
+from mobilize.scenario.schemas import Requirement, Scenario
 
 DEPARTMENTS = ("DOJ", "DOS", "DOE", "DOT", "DOL", "DOI")
-EXTENDED_TO = date(2019, 1, 31)
 ACTIVE_CAP = 4_000
 # Illustrative rates (dollars per person-day, per person-km): the public record gives totals.
 DEMO_RATES = {"active": (250.0, 0.25), "guard": (230.0, 0.25), "civilian": (350.0, 0.25)}
@@ -52,6 +54,7 @@ LEO_LINES = (
     ("DOL", "RGV", 20),
 )
 LEO_FROM = date(2018, 12, 5)
+ORIGINAL_END = date(2018, 12, 15)  # the active-duty mission's end before the extension
 
 
 @dataclass(frozen=True)
@@ -90,11 +93,15 @@ def demo_users() -> list[DemoUser]:
 def load_demo(session: Session, key: bytes, scenario: Scenario) -> list[str]:
     """Fill an empty database with the reference operation, its users and its requests."""
     ensure_reference_agencies(session)
-    operation = import_scenario(session, scenario, key=key)
+    # Every requirement is stated once, by the request that asks for it: the operation is
+    # imported without them, and the approved lines make them (operations.requirements).
+    _, military = _split_needs(scenario)
+    bare = scenario.model_copy(update={"requirements": ()})
+    operation = import_scenario(session, bare, key=key)
     _set_rates(session, key, operation)
     actors = {user.username: _add(session, key, user) for user in demo_users()}
     officers = _officers_request(session, key, actors, operation)
-    support = _support_request(session, key, actors, operation, scenario)
+    support = _support_request(session, key, actors, operation, military)
     return [officers.number, support.number]
 
 
@@ -151,56 +158,77 @@ def _support_request(
     key: bytes,
     actors: dict[str, Actor],
     operation: Operation,
-    scenario: Scenario,
+    needs: list[Requirement],
 ) -> SupportRequest:
-    strength: dict[tuple[str, str], int] = defaultdict(int)
-    for unit in scenario.units:
-        if unit.component.value == "active" and unit.location is not None:
-            strength[(unit.capability, unit.location)] += unit.strength
-    original_end = date(2018, 12, 15)
+    """DHS asks DoD for what the border needs of the military, through 15 December; then the
+    amendment extends it to 31 January but for the surge logistics, and the Secretary of
+    Defense signs both (the cut to 4,000 is the operation's cap on active duty)."""
     draft = schemas.RequestDraft(
         title="Department of Defense support to CBP on the southwest border",
-        justification="Logistics, engineering (concertina wire), aviation, medical and "
-        "military police support to CBP; no law enforcement by active-duty forces.",
+        justification="Logistics, aviation, medical, military police and headquarters support "
+        "to CBP, and guard security forces; no law enforcement by active-duty forces.",
         operation=operation.name,
-        lines=[
-            schemas.LineDraft(
-                capability=capability,
-                component="active",
-                personnel=personnel,
-                location=location,
-                starts_on=operation.start,
-                ends_on=original_end,
-                supporting_agency="DoD",
-            )
-            for (capability, location), personnel in sorted(strength.items())
-        ],
+        lines=[_dod_line(operation, need) for need in needs],
     )
     request = _submitted(session, key, actors["dhs.requester"], draft)
     request = _offered_and_signed(session, key, actors, request)
     request = execute(session, key, actors["army.planner"], _now(request))
-    request = amend(session, key, actors["dhs.requester"], _now(request), _extension(request))
+    request = amend(
+        session, key, actors["dhs.requester"], _now(request), _extension(operation, needs)
+    )
     request = _offered_and_signed(session, key, actors, request)
     return execute(session, key, actors["army.planner"], _now(request))
 
 
-def _extension(request: SupportRequest) -> schemas.AmendmentInput:
-    """Extend every line but the engineers' (their wire is laid) to 31 January, cut to 4,000
-    in proportion, largest remainders first."""
-    staying = [line for line in request.lines if line.capability != "ENG"]
-    total = sum(line.personnel for line in staying)
-    exact = {line.position: line.personnel * ACTIVE_CAP / total for line in staying}
-    kept = {position: int(share) for position, share in exact.items()}
-    by_remainder = sorted(exact, key=lambda position: (kept[position] - exact[position], position))
-    for position in by_remainder[: ACTIVE_CAP - sum(kept.values())]:
-        kept[position] += 1
+def _dod_line(operation: Operation, need: Requirement) -> schemas.LineDraft:
+    starts_on = need.from_ or operation.start
+    ends_on = need.to or operation.end
+    return schemas.LineDraft(
+        capability=need.capability,
+        # Law enforcement by the military is for the guard only; the rest asks for either.
+        component="guard" if need.capability in operation.law_enforcement_capabilities else None,
+        personnel=need.personnel,
+        location=need.location,
+        starts_on=starts_on,
+        ends_on=min(ends_on, ORIGINAL_END) if starts_on <= ORIGINAL_END else ends_on,
+        supporting_agency="DoD",
+    )
+
+
+def _extension(operation: Operation, needs: list[Requirement]) -> schemas.AmendmentInput:
+    """Every line needed past 15 December runs on to its end; the surge lines stop."""
     return schemas.AmendmentInput(
-        note="Extended to 31 January 2019 and cut to 4,000 (Secretary of Defense)",
+        note="Extended from 15 December 2018 to 31 January 2019, but for the surge logistics; "
+        f"active-duty strength at most {ACTIVE_CAP:,} from 16 December (Secretary of Defense)",
         changes=[
-            schemas.LineChange(line=position, ends_on=EXTENDED_TO, personnel=personnel)
-            for position, personnel in kept.items()
+            schemas.LineChange(line=position, ends_on=need.to or operation.end)
+            for position, need in enumerate(needs, start=1)
+            if (need.to or operation.end) > ORIGINAL_END
+            and (need.from_ or operation.start) <= ORIGINAL_END
         ],
     )
+
+
+def _split_needs(scenario: Scenario) -> tuple[list[Requirement], list[Requirement]]:
+    """The scenario's requirements as the two requests state them: the civilian officers'
+    (one per location, as LEO_LINES add up) and the military's (all the others)."""
+    officers_at: dict[str, int] = defaultdict(int)
+    for _, location, personnel in LEO_LINES:
+        officers_at[location] += personnel
+    officers, military = [], []
+    for need in scenario.requirements:
+        if need.capability == "LEO" and need.from_ == LEO_FROM:
+            if officers_at.get(need.location) != need.personnel:
+                raise InvalidInput(
+                    f"the demo's officers for {need.location} ({officers_at.get(need.location)})"
+                    f" do not add up to the scenario's {need.personnel}"
+                )
+            officers.append(need)
+        else:
+            military.append(need)
+    if len(officers) != len(officers_at):
+        raise InvalidInput("the scenario lacks the civilian officers' requirements the demo asks")
+    return officers, military
 
 
 def _offered_and_signed(

@@ -82,6 +82,7 @@ def _lines(
         except NotFound as unknown:
             raise InvalidInput(f"line {position}: {unknown.message}") from None
         _check_addressee(request, position, agency.path, draft)
+        _check_in_operation(request.operation, position, draft)
         lines.append(
             RequestLine(
                 position=position,
@@ -114,6 +115,27 @@ def _check_addressee(
             f"line {position}: {draft.capability} is law enforcement, which active-duty "
             "forces may not do (Posse Comitatus Act); address it to DoD only for guard "
             "forces (component: guard), or to a civilian department"
+        )
+
+
+def _check_in_operation(
+    operation: Operation | None, position: int, draft: schemas.LineDraft
+) -> None:
+    """A line of an operation's request asks for one of its capabilities at one of its
+    locations: once approved, it is a requirement the operation's planner must meet."""
+    if operation is None:
+        return
+    locations = [location.code for location in operation.locations]
+    if draft.location not in locations:
+        raise InvalidInput(
+            f"line {position}: location {draft.location!r} is not one of {operation.name}'s "
+            f"({', '.join(locations)})"
+        )
+    capabilities = [capability.code for capability in operation.capabilities]
+    if draft.capability not in capabilities:
+        raise InvalidInput(
+            f"line {position}: capability {draft.capability!r} is not one of "
+            f"{operation.name}'s ({', '.join(capabilities)})"
         )
 
 
