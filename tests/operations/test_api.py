@@ -77,3 +77,35 @@ def test_a_queued_plan_job_is_cancelled(client: TestClient, demo: Demo) -> None:
     cancelled = client.post(f"{queued.headers['Location']}/cancel", headers=planner)
     assert cancelled.json()["status"] == "cancelled"
     assert client.post(f"{queued.headers['Location']}/cancel", headers=planner).status_code == 409
+
+
+def test_requirements_name_their_sources(client: TestClient, demo: Demo) -> None:
+    listed = client.get(f"{OPERATION}/requirements", headers=demo.headers("doj.responder"))
+    assert listed.status_code == 200, listed.text
+    officers = [row for row in listed.json() if row["source"].startswith("RFA-2018-0001")]
+    assert sum(row["personnel"] for row in officers) == 320
+    assert {row["from"] for row in officers} == {"2018-12-05"}
+    assert any(row["source"] == "task wire-RGV" for row in listed.json())
+
+
+def test_a_hand_order_is_given_with_a_reason_and_kept_in_the_units_record(
+    client: TestClient, demo: Demo
+) -> None:
+    order = {"kind": "withdraw", "on": "2018-12-20", "reason": "needed for hurricane relief"}
+    path = f"{OPERATION}/units/log-tca/orders"
+    given = client.post(path, json=order, headers=demo.headers("army.planner"))
+    assert given.status_code == 201, given.text
+    assert given.json()["source"] == "by hand (army.planner)"
+    record = client.get(path, headers=demo.headers("dhs.requester")).json()
+    assert [(row["kind"], row["on"], row["status"]) for row in record] == [
+        ("withdraw", "2018-12-20", "in force")
+    ]
+    blank = client.post(path, json=order | {"reason": "   "}, headers=demo.headers("army.planner"))
+    assert blank.status_code == 422
+    assert "reason" in blank.json()["detail"]
+    unknown = client.post(
+        f"{OPERATION}/units/nope/orders", json=order, headers=demo.headers("army.planner")
+    )
+    assert unknown.status_code == 404
+    refused = client.post(path, json=order, headers=demo.headers("dhs.requester"))
+    assert refused.status_code == 403

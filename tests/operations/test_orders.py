@@ -12,7 +12,7 @@ from mobilize.audit.models import AuditRecord
 from mobilize.core.db import session_scope
 from mobilize.core.errors import InvalidInput, NotFound, Refused
 from mobilize.operations.orders import give_order, order_source, unit_orders
-from mobilize.operations.plans import adopt_plan, snapshot, store_plan
+from mobilize.operations.plans import adopt_plan, plan_document, snapshot, store_plan
 from mobilize.operations.service import get_operation
 from mobilize.planning.schemas import PlanDocument
 from mobilize.planning.service import PlanRequest, make_plan
@@ -47,8 +47,13 @@ def test_a_unit_withdrawn_by_hand_leaves_that_day_in_every_plan(stored: Engine) 
     unit = next(unit for unit in scenario.units if unit.id == "log-tca")
     assert unit.available_until == date(2018, 12, 19)
     assert all(last <= date(2018, 12, 19) for _, _, last in _stays(document, "log-tca"))
-    withdrawals = [a for a in document.actions or [] if a.unit == "log-tca"]
-    assert [(a.action, a.date) for a in withdrawals][-1][0] == "withdraw"
+    with session_scope(stored) as session:
+        kept = plan_document(store_plan(session, KEY, scenario, document))
+    withdrawal = next(a for a in kept.actions or [] if a.unit == "log-tca")
+    assert (withdrawal.action, withdrawal.date) == ("withdraw", date(2018, 12, 20))
+    assert withdrawal.reason.startswith(
+        "ordered by hand (army.planner): needed for hurricane relief; "
+    )
 
 
 def test_an_extension_lets_a_unit_stay_past_its_maximum(stored: Engine) -> None:

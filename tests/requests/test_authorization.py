@@ -305,6 +305,8 @@ EXPECTED: dict[Key, Expected] = {
             "/api/operations/{name}/plans",
             "/api/operations/{name}/plans/{number}",
             "/api/operations/{name}/strength",
+            "/api/operations/{name}/requirements",
+            "/api/operations/{name}/units/{code}/orders",
             "/api/jobs/{job_id}",
         )
         for key, status in route(
@@ -326,6 +328,7 @@ EXPECTED: dict[Key, Expected] = {
             ("POST", "/api/operations/{name}/tasks/{code}/done", 200),
             ("POST", "/api/operations/{name}/plans", 202),
             ("POST", "/api/operations/{name}/plans/{number}/adopt", 200),
+            ("POST", "/api/operations/{name}/units/{code}/orders", 201),
             ("POST", "/api/jobs/{job_id}/cancel", 200),
         )
         for key, status in route(
@@ -514,6 +517,17 @@ EXERCISES: dict[tuple[str, str], Callable[[Workflow], Attempt]] = {
     ),
     ("GET", "/api/operations/{name}/strength"): lambda flow: Attempt(
         f"{OPERATION}/strength?date=2018-12-20"
+    ),
+    ("GET", "/api/operations/{name}/requirements"): lambda flow: Attempt(
+        f"{OPERATION}/requirements"
+    ),
+    ("GET", "/api/operations/{name}/units/{code}/orders"): lambda flow: Attempt(
+        f"{OPERATION}/units/mp-tca/orders"
+    ),
+    ("POST", "/api/operations/{name}/units/{code}/orders"): lambda flow: Attempt(
+        f"{OPERATION}/units/mp-tca/orders",
+        None,
+        {"kind": "extend", "on": "2019-01-15", "reason": "relief delayed"},
     ),
     ("GET", "/api/jobs/{job_id}"): lambda flow: Attempt(f"/api/jobs/{_queued_job(flow)}"),
     ("POST", "/api/operations/{name}/tasks/{code}/progress"): lambda flow: Attempt(

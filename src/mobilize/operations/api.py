@@ -28,7 +28,8 @@ from mobilize.jobs.plan_job import PLAN_JOB, plan_params
 from mobilize.jobs.schemas import JobOut, job_out
 from mobilize.operations import schemas
 from mobilize.operations.access import may_read, require_planner, require_reader
-from mobilize.operations.models import Operation, PlanRecord
+from mobilize.operations.models import Operation, OrderRecord, PlanRecord
+from mobilize.operations.orders import give_order, order_source, unit_orders
 from mobilize.operations.plans import (
     adopt_plan,
     adopted_plan,
@@ -37,6 +38,7 @@ from mobilize.operations.plans import (
     plans_of,
     snapshot,
 )
+from mobilize.operations.requirements import requirements_in_force
 from mobilize.operations.service import get_operation, list_operations
 from mobilize.operations.tasks import mark_done, report_progress, task_status
 from mobilize.reports.strength import strength_on
@@ -44,6 +46,7 @@ from mobilize.reports.strength import strength_on
 router = APIRouter(prefix="/api/operations", tags=["operations"])
 Name = Annotated[str, Path(pattern=r"^[^\x00/]{1,200}$", description="The operation's name.")]
 TaskCode = Annotated[str, Path(pattern=r"^[^\x00/]{1,100}$")]
+UnitCode = Annotated[str, Path(pattern=r"^[^\x00/]{1,100}$", description="The unit's id.")]
 PlanNumber = Annotated[int, Path(ge=1, le=1_000_000)]
 READ = problem_responses(401, 403, 404, 422)
 WRITE = problem_responses(400, 401, 403, 404, 409, 422)
@@ -248,6 +251,92 @@ def adopt(
 
     target = ("plan", f"{name}/plan {number}")
     return perform(ctx, actor, "plan.adopt", target, work, idempotency_key, fingerprint)
+
+
+@router.get("/{name}/requirements", response_model=list[schemas.RequirementOut], responses=READ)
+def requirements(name: Name, ctx: Context, actor: CurrentActor) -> list[schemas.RequirementOut]:
+    """What the planner must cover, each with its source: imported, a request line as last
+    signed, or a task (ending the day it was done)."""
+
+    def work(session: Session) -> list[schemas.RequirementOut]:
+        operation = _readable(session, actor, name)
+        return [
+            schemas.RequirementOut(
+                location=item.requirement.location,
+                capability=item.requirement.capability,
+                personnel=item.requirement.personnel,
+                from_=item.requirement.from_,
+                to=item.requirement.to,
+                source=item.source,
+            )
+            for item in requirements_in_force(session, operation)
+        ]
+
+    return audited(ctx, actor, "operation.read", ("operation", name), work)
+
+
+def _order_out(session: Session, order: OrderRecord) -> schemas.OrderOut:
+    return schemas.OrderOut(
+        unit=order.unit,
+        kind=order.kind,
+        location=order.location,
+        on=order.on,
+        reason=order.reason,
+        status=order.status,
+        source=order_source(session, order),
+        created_by=order.created_by,
+        created_at=order.created_at,
+    )
+
+
+@router.get("/{name}/units/{code}/orders", response_model=list[schemas.OrderOut], responses=READ)
+def orders_of_unit(
+    name: Name, code: UnitCode, ctx: Context, actor: CurrentActor
+) -> list[schemas.OrderOut]:
+    """The unit's record: every order it was given, by plan or by hand, in force or not."""
+
+    def work(session: Session) -> list[schemas.OrderOut]:
+        operation = _readable(session, actor, name)
+        return [_order_out(session, order) for order in unit_orders(session, operation, code)]
+
+    return audited(ctx, actor, "operation.read", ("unit", f"{name}/{code}"), work)
+
+
+@router.post(
+    "/{name}/units/{code}/orders",
+    status_code=201,
+    response_model=schemas.OrderOut,
+    responses=WRITE,
+)
+def give(
+    name: Name,
+    code: UnitCode,
+    order: schemas.OrderInput,
+    ctx: Context,
+    actor: CurrentActor,
+    fingerprint: Fingerprint,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Order a unit by hand (planner), with a reason: it replaces the unit's earlier hand
+    order and binds every later plan. Orders are added, never edited, so no `If-Match`."""
+
+    def work(session: Session) -> Answer:
+        operation = get_operation(session, name)
+        require_planner(session, actor, operation, f"order units of {name}")
+        given = give_order(
+            session,
+            ctx.audit_key,
+            operation,
+            code,
+            order.kind,
+            order.on,
+            order.reason,
+            actor.username,
+        )
+        return Answer(201, _order_out(session, given), {})
+
+    target = ("unit", f"{name}/{code}")
+    return perform(ctx, actor, "order.give", target, work, idempotency_key, fingerprint)
 
 
 @router.get("/{name}/strength", response_model=schemas.StrengthOut, responses=READ)

@@ -21,16 +21,19 @@ from mobilize.operations.forcelist import (
     read_xlsx,
 )
 from mobilize.operations.forces import current_force_list, replace_force_list
+from mobilize.operations.orders import give_order, order_source, unit_orders
 from mobilize.operations.plans import (
     adopt_plan,
     adopted_plan,
     compare_plans,
     get_plan,
+    orders_in_force,
     plan_document,
     plans_of,
     snapshot,
     store_plan,
 )
+from mobilize.operations.requirements import requirements_in_force
 from mobilize.operations.service import get_operation
 from mobilize.operations.tasks import (
     TaskStatus,
@@ -256,6 +259,82 @@ def plans_adopt(number: int, operation: OperationOption = None) -> None:
     stderr.print(f"plan {number} adopted: {len(orders)} orders")
 
 
+orders_app = typer.Typer(help="Orders on units, by plan or by hand.", no_args_is_help=True)
+
+
+@orders_app.command("give")
+def orders_give(
+    unit: str,
+    reason: Annotated[str, typer.Option(help="Why: the order's reason, kept with it.")],
+    withdraw_on: Annotated[str | None, typer.Option(help="The day the unit leaves.")] = None,
+    extend_to: Annotated[str | None, typer.Option(help="The last day it may stay.")] = None,
+    operation: OperationOption = None,
+) -> None:
+    """Order a unit by hand: withdraw it on a day, or extend it to a day. It replaces the
+    unit's earlier hand order, and every later plan obeys it."""
+    if (withdraw_on is None) == (extend_to is None):
+        raise InvalidInput("give one of --withdraw-on or --extend-to")
+    kind, day = (
+        ("withdraw", parse_date(withdraw_on, "--withdraw-on"))
+        if withdraw_on is not None
+        else ("extend", parse_date(extend_to or "", "--extend-to"))
+    )
+    with session_scope(open_engine()) as session:
+        found = get_operation(session, operation)
+        give_order(session, signing_key(), found, unit, kind, day, reason)
+    stderr.print(f"{unit}: {kind} {day} ordered by hand; the next plan obeys it")
+
+
+@orders_app.command("list")
+def orders_list(
+    unit: Annotated[str | None, typer.Option(help="One unit's whole record.")] = None,
+    operation: OperationOption = None,
+) -> None:
+    """The orders in force by date, or one unit's every order (in force or superseded)."""
+    with session_scope(open_engine()) as session:
+        found = get_operation(session, operation)
+        orders = unit_orders(session, found, unit) if unit else orders_in_force(session, found)
+        table = Table("date", "unit", "order", "at", "by", "status", "reason")
+        table.title = f"{found.name}: {unit}" if unit else f"{found.name}: orders in force"
+        for order in orders:
+            source = order_source(session, order)
+            table.add_row(
+                str(order.on),
+                order.unit,
+                order.kind,
+                order.location,
+                source,
+                order.status,
+                order.reason,
+            )
+    stdout.print(table)
+
+
+requirements_app = typer.Typer(help="What the planner must cover.", no_args_is_help=True)
+
+
+@requirements_app.command("list")
+def requirements_list(operation: OperationOption = None) -> None:
+    """Each requirement with its source: imported, a request line as signed, or a task."""
+    with session_scope(open_engine()) as session:
+        found = get_operation(session, operation)
+        listed = requirements_in_force(session, found)
+        table = Table("at", "capability", "personnel", "from", "to", "source")
+        table.title = found.name
+        for item in listed:
+            need = item.requirement
+            first, last = need.from_ or found.start, need.to or found.end
+            table.add_row(
+                need.location,
+                need.capability,
+                f"{need.personnel:,}",
+                str(first),
+                str(last),
+                item.source,
+            )
+    stdout.print(table)
+
+
 @report_app.command("strength")
 def report_strength(
     on: Annotated[str, typer.Option("--date", help="The day (YYYY-MM-DD).")],
@@ -286,3 +365,5 @@ def register(app: typer.Typer) -> None:
     app.add_typer(tasks_app, name="tasks")
     app.add_typer(plans_app, name="plans")
     app.add_typer(report_app, name="report")
+    app.add_typer(orders_app, name="orders")
+    app.add_typer(requirements_app, name="requirements")

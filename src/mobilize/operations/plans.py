@@ -49,6 +49,7 @@ def store_plan(
     actor: str = SYSTEM_ACTOR,
 ) -> PlanRecord:
     operation = get_operation(session, scenario.name)
+    document = _with_hand_reasons(document, hand_orders(session, operation))
     adopted = adopted_plan(session, operation)
     number = (
         session.scalar(
@@ -77,6 +78,19 @@ def store_plan(
         Entry(actor, None, "plan.store", "plan", _name(operation, number), None, after),
     )
     return record
+
+
+def _with_hand_reasons(document: PlanDocument, orders: list[OrderRecord]) -> PlanDocument:
+    """A withdrawal a hand order forced says so, and why, before the planner's reason."""
+    withdrawals = {(o.unit, o.on): o for o in orders if o.kind == "withdraw"}
+    actions = []
+    for action in document.actions or []:
+        order = withdrawals.get((action.unit, action.date))
+        if action.action == "withdraw" and order is not None:
+            why = f"ordered by hand ({order.created_by}): {order.reason}; {action.reason}"
+            action = action.model_copy(update={"reason": why})
+        actions.append(action)
+    return document.model_copy(update={"actions": actions}) if document.actions else document
 
 
 def plan_document(record: PlanRecord) -> PlanDocument:

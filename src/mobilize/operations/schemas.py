@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -103,3 +103,35 @@ class StrengthOut(BaseModel):
     rows: list[StrengthRowOut]
     caps: list[CapOut]
     needs: list[NeedOut]
+
+
+class RequirementOut(BaseModel):
+    location: str
+    capability: str
+    personnel: int
+    from_: date | None = Field(serialization_alias="from")
+    to: date | None
+    source: str = Field(
+        description="`imported`, the request line as last signed "
+        "(`RFA-2018-0002 line 3 (version 2)`), or `task wire-SDC`."
+    )
+
+
+class OrderInput(Strict):
+    kind: Literal["withdraw", "extend"] = Field(
+        description="withdraw: the unit leaves on `on`; extend: it may stay until `on`."
+    )
+    on: Day
+    reason: Annotated[Note, Field(min_length=1)]
+
+
+class OrderOut(BaseModel):
+    unit: str
+    kind: str
+    location: str
+    on: date
+    reason: str
+    status: str
+    source: str = Field(description="`plan 2` or `by hand (username)`.")
+    created_by: str
+    created_at: datetime

@@ -73,13 +73,17 @@ def report_progress(
     task = find_task(operation, code)
     _check_report(operation, task, on, done)
     before = {"progress": _last(task)}
+    _record(task, on, done, note, actor)
+    return _changed(session, key, actor, "task.progress", operation, task, before)
+
+
+def _record(task: TaskRecord, on: date, done: float, note: str, actor: str) -> None:
     same_day = next((report for report in task.progress if report.reported_on == on), None)
     if same_day is None:
         task.progress.append(TaskProgress(reported_on=on, done=done, note=note, reported_by=actor))
         task.progress.sort(key=lambda report: report.reported_on)
     else:
         same_day.done, same_day.note, same_day.reported_by = done, note, actor
-    return _changed(session, key, actor, "task.progress", operation, task, before)
 
 
 def _check_report(operation: Operation, task: TaskRecord, on: date, done: float) -> None:
@@ -118,10 +122,11 @@ def mark_done(
         task.starts_on is not None and on < task.starts_on
     ) or not operation.start <= on <= operation.end:
         raise InvalidInput(f"task {code}: {on} is not a day of the task within the operation")
-    before = {"needed_until": _iso(task.needed_until)}
+    before = {"needed_until": _iso(task.needed_until), "progress": _last(task)}
+    if task.work_total is not None:  # all the work is done: one change, one audit record
+        _check_report(operation, task, on, task.work_total)
+        _record(task, on, task.work_total, "done", actor)
     task.done_on = on
-    if task.work_total is not None:
-        report_progress(session, key, operation, code, on, task.work_total, "done", actor)
     return _changed(session, key, actor, "task.done", operation, task, before)
 
 
