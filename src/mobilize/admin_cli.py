@@ -3,6 +3,7 @@ demo data and the API server. Registered on the main `mobilize` command (`mobili
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Annotated
 
@@ -110,12 +111,18 @@ def demo_load(
     with session_scope(engine) as session:
         if demo_loaded(session):
             raise MobilizeError("the database already holds requests; use an empty database")
-        numbers = load_demo(session, signing_key(), loaded)
+        passwords = {user.username: secrets.token_urlsafe(9) for user in demo_users()}
+        numbers = load_demo(session, signing_key(), loaded, passwords)
     table = Table(
-        "user", "agency", "roles", title="demo users (make tokens with `mobilize tokens create`)"
+        "user",
+        "agency",
+        "roles",
+        "password",
+        title="demo users: passwords shown this once (tokens: `mobilize tokens create`)",
     )
     for user in demo_users():
-        table.add_row(user.username, user.agency, ", ".join(r.value for r in user.roles))
+        roles = ", ".join(r.value for r in user.roles)
+        table.add_row(user.username, user.agency, roles, passwords[user.username])
     stdout.print(table)
     stdout.print(f"loaded {loaded.name} and requests {', '.join(numbers)}")
 
@@ -125,7 +132,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
-    """Serve the JSON API (OpenAPI at /openapi.json, docs at /docs)."""
+    """Serve the web application and the JSON API (OpenAPI at /openapi.json)."""
     import uvicorn
 
     uvicorn.run("mobilize.api.app:create_app", factory=True, host=host, port=port, workers=workers)

@@ -23,6 +23,7 @@ from mobilize.jobs.worker import InProcessWorker
 from mobilize.operations.api import router as operations_router
 from mobilize.requests.api import router as requests_router
 from mobilize.requests.schemas import AuditReport
+from mobilize.web.app import error_page, install_web
 
 general = APIRouter(prefix="/api")
 
@@ -97,11 +98,16 @@ def create_app(settings: Settings | None = None, run_jobs: bool = True) -> FastA
         summary="Interagency support requests and deployment planning.",
         version="0.1.0",
         lifespan=lifespan,
+        # The interactive docs pages load their scripts from a CDN, which an air-gapped
+        # network does not reach: the schema is at /openapi.json for any local viewer.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.context = ApiContext(engine=engine, audit_key=key)
-    install_problem_handlers(app)
+    install_problem_handlers(app, page_error=error_page)
     app.include_router(general)
     app.include_router(requests_router)
     app.include_router(operations_router)
     app.include_router(jobs_router)
+    install_web(app)
     return app

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
@@ -101,10 +102,19 @@ def status_of(error: MobilizeError) -> int:
     return next((code for kind, code in STATUSES.items() if isinstance(error, kind)), 400)
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    async def on_error(request: Request, error: Exception) -> JSONResponse:
+PageError = Callable[[Request, int, str], Response]
+
+
+def install_problem_handlers(app: FastAPI, page_error: PageError | None = None) -> None:
+    """Problems as problem+json under /api; elsewhere, with `page_error`, as the web
+    application's own pages."""
+
+    async def on_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, MobilizeError)
-        return problem(status_of(error), error.message, request)
+        status = status_of(error)
+        if page_error is not None and not request.url.path.startswith("/api"):
+            return page_error(request, status, error.message)
+        return problem(status, error.message, request)
 
     async def on_invalid(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)
@@ -115,8 +125,10 @@ def install_problem_handlers(app: FastAPI) -> None:
         detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
         return problem(422, detail or "the request is malformed", request, errors)
 
-    async def on_http(request: Request, error: Exception) -> JSONResponse:
+    async def on_http(request: Request, error: Exception) -> Response:
         assert isinstance(error, HTTPException)
+        if page_error is not None and not request.url.path.startswith("/api"):
+            return page_error(request, error.status_code, str(error.detail))
         return problem(error.status_code, str(error.detail), request)
 
     app.add_exception_handler(MobilizeError, on_error)

@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from io import BytesIO
+
+from openpyxl import Workbook
 
 from mobilize.planning.schemas import DeploymentDocument, PlanDocument
 from mobilize.scenario.schemas import Scenario
@@ -134,11 +137,33 @@ def days_between(first: date, last: date) -> list[date]:
     return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
 
 
+STRENGTH_COLUMNS = ("date", "component", "capability", "location", "deployed", "on_pass", "present")
+
+
+def strength_rows(reports: list[StrengthReport]) -> list[tuple[date, str, str, str, int, int, int]]:
+    return [
+        (r.day, r.component, r.capability, r.location, r.deployed, r.on_pass, r.present)
+        for report in reports
+        for r in report.rows
+    ]
+
+
 def strength_csv(reports: list[StrengthReport]) -> str:
-    lines = ["date,component,capability,location,deployed,on_pass,present"]
-    for report in reports:
-        lines += [
-            f"{r.day},{r.component},{r.capability},{r.location},{r.deployed},{r.on_pass},{r.present}"
-            for r in report.rows
-        ]
+    lines = [",".join(STRENGTH_COLUMNS)]
+    lines += [",".join(str(value) for value in row) for row in strength_rows(reports)]
     return "\n".join(lines) + "\n"
+
+
+def strength_xlsx(reports: list[StrengthReport]) -> bytes:
+    """The same rows as the CSV, in a workbook: dates as date cells, numbers as numbers."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "strength"
+    sheet.append(list(STRENGTH_COLUMNS))
+    for row in strength_rows(reports):
+        sheet.append(list(row))
+        sheet.cell(sheet.max_row, 1).number_format = "yyyy-mm-dd"
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -90,8 +90,11 @@ def demo_users() -> list[DemoUser]:
     return users
 
 
-def load_demo(session: Session, key: bytes, scenario: Scenario) -> list[str]:
-    """Fill an empty database with the reference operation, its users and its requests."""
+def load_demo(
+    session: Session, key: bytes, scenario: Scenario, passwords: dict[str, str] | None = None
+) -> list[str]:
+    """Fill an empty database with the reference operation, its users and its requests;
+    `passwords` by username lets them sign in to the web pages."""
     ensure_reference_agencies(session)
     # Every requirement is stated once, by the request that asks for it: the operation is
     # imported without them, and the approved lines make them (operations.requirements).
@@ -99,15 +102,19 @@ def load_demo(session: Session, key: bytes, scenario: Scenario) -> list[str]:
     bare = scenario.model_copy(update={"requirements": ()})
     operation = import_scenario(session, bare, key=key)
     _set_rates(session, key, operation)
-    actors = {user.username: _add(session, key, user) for user in demo_users()}
+    known = passwords or {}
+    actors = {
+        user.username: _add(session, key, user, known.get(user.username)) for user in demo_users()
+    }
     officers = _officers_request(session, key, actors, operation)
     support = _support_request(session, key, actors, operation, military)
     return [officers.number, support.number]
 
 
-def _add(session: Session, key: bytes, user: DemoUser) -> Actor:
+def _add(session: Session, key: bytes, user: DemoUser, password: str | None) -> Actor:
     roles = [(role, user.granted_in or user.agency) for role in user.roles]
-    return actor_of(add_user(session, key, user.username, user.agency, roles, user.full_name))
+    added = add_user(session, key, user.username, user.agency, roles, user.full_name, password)
+    return actor_of(added)
 
 
 def _set_rates(session: Session, key: bytes, operation: Operation) -> None:

@@ -150,13 +150,19 @@ def _refuse_self_approval(actor: Actor, request: SupportRequest) -> None:
     a part of: DHS signing for CBP's request signs for itself, as `_check_addressee` draws the
     line), and anyone who may file or amend for it are refused."""
     requesting = request.requesting_agency.path
-    own_line = covers(requesting, actor.agency) or covers(actor.agency, requesting)
-    may_amend = actor.holds(Role.REQUESTER, requesting)
-    if actor.user_id == request.created_by_id or own_line or may_amend:
+    if is_requester_side(actor, request):
         raise Forbidden(
             f"{actor.username} of {actor.agency} may not approve {request.number}: "
             f"it was filed by {requesting}, and nobody approves their own request"
         )
+
+
+def is_requester_side(actor: Actor, request: SupportRequest) -> bool:
+    """Whoever filed the request, is of its agency line, or may file or amend for it."""
+    requesting = request.requesting_agency.path
+    own_line = covers(requesting, actor.agency) or covers(actor.agency, requesting)
+    may_amend = actor.holds(Role.REQUESTER, requesting)
+    return actor.user_id == request.created_by_id or own_line or may_amend
 
 
 def _lines_decided(
@@ -304,14 +310,19 @@ def close(session: Session, key: bytes, actor: Actor, change: Change) -> Support
     return changed(session, key, actor, "request.close", request, before)
 
 
-def _require_planner(actor: Actor, request: SupportRequest, doing: str) -> None:
+def may_run(actor: Actor, request: SupportRequest) -> bool:
     """The requester, or a planner of the requesting agency or of an agency that supports."""
     agency = request.requesting_agency.path
     supporting = {line.supporting_agency.path for line in request.lines}
-    if actor.holds(Role.REQUESTER, agency) or any(
+    return actor.holds(Role.REQUESTER, agency) or any(
         actor.holds(Role.PLANNER, party) for party in supporting | {agency}
-    ):
+    )
+
+
+def _require_planner(actor: Actor, request: SupportRequest, doing: str) -> None:
+    if may_run(actor, request):
         return
+    agency = request.requesting_agency.path
     raise Forbidden(
         f"{actor.username} may not {doing} {request.number}: it needs the requester role in "
         f"{agency} or the planner role in {agency} or a supporting agency"

@@ -1,0 +1,134 @@
+"""The web application over the same services as the JSON API: sign-in, the pages, the assets
+(served by the app itself, Plotly's script from the installed package), safe headers."""
+
+from __future__ import annotations
+
+import secrets
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session
+
+from mobilize.api.context import Context
+from mobilize.audit.service import Entry, run_audited
+from mobilize.auth.sessions import SESSION_LIFETIME, SignedIn, sign_in, sign_out
+from mobilize.core.db import session_scope
+from mobilize.core.errors import Forbidden, Unauthenticated
+from mobilize.web import operation_pages, requests_pages
+from mobilize.web.context import (
+    SESSION_COOKIE,
+    WEB_ROOT,
+    SignInNeeded,
+    User,
+    add_security_headers,
+    checked,
+    page,
+    posted_form,
+    see_other,
+    sign_in_redirect,
+)
+
+SIGN_IN_COOKIE = "mobilize_sign_in"  # the sign-in form's own token, before any session
+PLOTLY_JS = Path(str(files("plotly"))) / "package_data" / "plotly.min.js"
+router = APIRouter(include_in_schema=False)
+Next = Annotated[str, Query(alias="next", max_length=500)]
+
+
+def _safe_next(target: str) -> str:
+    """Only a path of this site: never `//elsewhere` or `https://elsewhere`."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_page(request: Request, target: Next = "/") -> HTMLResponse:
+    form_token = secrets.token_urlsafe(32)
+    response = page(request, "sign_in.html", None, next=_safe_next(target), token=form_token)
+    _set_cookie(request, response, SIGN_IN_COOKIE, form_token, max_age=3600)
+    return response
+
+
+@router.post("/sign-in", response_model=None)
+async def sign_in_post(request: Request, ctx: Context) -> HTMLResponse | RedirectResponse:
+    form = await posted_form(request)
+    expected = request.cookies.get(SIGN_IN_COOKIE)
+    if not expected or not secrets.compare_digest(expected, form.get("form_token", "")):
+        raise Forbidden("the sign-in form is not from this browser; open the sign-in page again")
+    username = form.get("username", "").strip()
+    target = _safe_next(form.get("next", "/"))
+    attempt = Entry(username[:100] or None, None, "session.start", "user", username[:100] or None)
+
+    def start(session: Session) -> tuple[str, SignedIn]:
+        return sign_in(session, ctx.audit_key, username, form.get("password", ""))
+
+    try:
+        token, _ = run_audited(ctx.engine, ctx.audit_key, start, attempt)
+    except Unauthenticated as refused:
+        return page(
+            request,
+            "sign_in.html",
+            None,
+            401,
+            next=target,
+            token=expected,
+            error=refused.message,
+            username=username,
+        )
+    signed = see_other(target)
+    _set_cookie(request, signed, SESSION_COOKIE, token, int(SESSION_LIFETIME.total_seconds()))
+    signed.delete_cookie(SIGN_IN_COOKIE, path="/")
+    return signed
+
+
+@router.post("/sign-out")
+async def sign_out_post(request: Request, ctx: Context, who: User) -> RedirectResponse:
+    form = await posted_form(request)
+    checked(who, form)
+    with session_scope(ctx.engine) as session:
+        sign_out(session, ctx.audit_key, request.cookies.get(SESSION_COOKIE))
+    response = see_other("/sign-in")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+    # Secure: browsers keep it for https and for the loopback address alike.
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        secure=True,
+        httponly=True,
+        samesite="strict",
+    )
+
+
+@router.get("/static/vendor/plotly.min.js")
+def plotly_js() -> FileResponse:
+    """Plotly's own bundled script, from the installed package: nothing from the internet."""
+    return FileResponse(PLOTLY_JS, media_type="text/javascript")
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    if status == 401:
+        return sign_in_redirect(request.url.path)
+    return page(request, "error.html", None, status, code=status, message=message)
+
+
+def install_web(app: FastAPI) -> None:
+    """Add the pages, the assets and the headers to `app` (after the API's routes)."""
+
+    async def on_sign_in_needed(request: Request, error: Exception) -> Response:
+        assert isinstance(error, SignInNeeded)
+        return sign_in_redirect(error.path)
+
+    app.add_exception_handler(SignInNeeded, on_sign_in_needed)
+    app.middleware("http")(add_security_headers)
+    app.include_router(router)
+    app.include_router(requests_pages.router)
+    app.include_router(operation_pages.router)
+    app.mount("/static", StaticFiles(directory=WEB_ROOT / "static"), name="static")

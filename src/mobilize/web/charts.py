@@ -1,0 +1,242 @@
+"""Figures for the pages, pure: domain objects in, data to draw out.
+
+The strength chart is a Plotly figure (JSON, drawn by Plotly's bundled script, with the same
+figures as a table for readers without JavaScript); the map and the plan timeline are SVG drawn
+on the server, so that they need no script at all.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from mobilize.planning.schemas import PlanDocument
+from mobilize.reports.strength import days_between, deployments_of
+from mobilize.scenario.schemas import Scenario
+
+COMPONENT_COLOURS = {"active": "#1f4e79", "guard": "#5b7f2a", "civilian": "#8a4b08"}
+# Colour-blind-safe palette (Okabe and Ito), one per capability in the scenario's order.
+CAPABILITY_COLOURS = (
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#000000",
+    "#F0E442",
+)
+
+
+@dataclass(frozen=True)
+class DailyStrength:
+    days: list[date]
+    by_component: dict[str, list[int]]
+    caps: dict[str, list[int | None]]  # the limit in force each day, per component
+
+
+def daily_strength(scenario: Scenario, plan: PlanDocument | None) -> DailyStrength:
+    """Personnel deployed each day by component, and each cap's limit on the days it holds."""
+    days = days_between(scenario.start, scenario.end)
+    units = {unit.id: unit for unit in scenario.units}
+    totals: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    for stay in deployments_of(scenario, plan):
+        unit = units.get(stay.unit)
+        if unit is None:
+            continue
+        for day in days_between(max(stay.from_, scenario.start), min(stay.to, scenario.end)):
+            totals[unit.component.value][day] += unit.strength
+    by_component = {
+        component: [totals[component][day] for day in days] for component in sorted(totals)
+    }
+    caps: dict[str, list[int | None]] = {}
+    for cap in scenario.caps:
+        name = cap.component.value if cap.component is not None else "all"
+        first, last = cap.from_ or scenario.start, cap.to or scenario.end
+        line = caps.setdefault(name, [None] * len(days))
+        for index, day in enumerate(days):
+            if first <= day <= last:
+                line[index] = cap.max_personnel
+    return DailyStrength(days, by_component, caps)
+
+
+def strength_figure(strength: DailyStrength) -> dict[str, Any]:
+    """Stacked areas per component, each cap a dashed line where it holds."""
+    x = [day.isoformat() for day in strength.days]
+    traces: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "stackgroup": "deployed",
+            "name": component,
+            "x": x,
+            "y": values,
+            "line": {"color": COMPONENT_COLOURS.get(component, "#555555")},
+        }
+        for component, values in strength.by_component.items()
+    ]
+    traces += [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": f"cap ({component})",
+            "x": x,
+            "y": limits,
+            "line": {"color": "#b00020", "dash": "dash", "width": 2},
+        }
+        for component, limits in strength.caps.items()
+    ]
+    layout = {
+        "margin": {"l": 60, "r": 20, "t": 20, "b": 40},
+        "height": 320,
+        "yaxis": {"title": {"text": "personnel deployed"}, "rangemode": "tozero"},
+        "legend": {"orientation": "h"},
+    }
+    return {"data": traces, "layout": layout}
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    code: str
+    name: str
+    x: float
+    y: float
+    radius: float
+    personnel: int
+
+
+@dataclass(frozen=True)
+class MapView:
+    width: int
+    height: int
+    outline: str  # an SVG path
+    points: list[MapPoint]
+
+
+def location_map(
+    scenario: Scenario,
+    personnel: dict[str, int],
+    outline: list[list[tuple[float, float]]],
+    width: int = 720,
+    height: int = 300,
+) -> MapView:
+    """Locations on an equirectangular projection of the region the locations and the outline
+    span (cosine-corrected at the middle latitude), sized by the personnel there."""
+    drawn = [point for ring in outline for point in ring]
+    lats = [location.lat for location in scenario.locations] + [lat for lat, _ in drawn]
+    lons = [location.lon for location in scenario.locations] + [lon for _, lon in drawn]
+    pad = 0.5
+    south, north = min(lats) - pad, max(lats) + pad
+    west, east = min(lons) - pad, max(lons) + pad
+    squeeze = math.cos(math.radians((south + north) / 2))
+    scale = min(width / ((east - west) * squeeze), height / (north - south))
+
+    def project(lat: float, lon: float) -> tuple[float, float]:
+        return (lon - west) * squeeze * scale, (north - lat) * scale
+
+    path = " ".join(
+        "M " + " L ".join(f"{x:.1f},{y:.1f}" for x, y in (project(*p) for p in ring))
+        for ring in outline
+        if ring
+    )
+    largest = max(personnel.values(), default=0) or 1
+    points = []
+    for location in scenario.locations:
+        x, y = project(location.lat, location.lon)
+        people = personnel.get(location.id, 0)
+        points.append(
+            MapPoint(
+                location.id,
+                location.name,
+                round(x, 1),
+                round(y, 1),
+                round(4 + 20 * math.sqrt(people / largest), 1),
+                people,
+            )
+        )
+    drawn_width = int((east - west) * squeeze * scale)
+    return MapView(drawn_width, int((north - south) * scale), path, points)
+
+
+@dataclass(frozen=True)
+class TimelineBar:
+    unit: str
+    y: float
+    x: float
+    width: float
+    colour: str
+    capability: str
+    location: str
+    label: str  # the hover text: where, when, and why it ends
+
+
+@dataclass(frozen=True)
+class TimelineMark:
+    x: float
+    y: float
+    kind: str  # deploy, withdraw
+    reason: str
+
+
+@dataclass(frozen=True)
+class Timeline:
+    width: int
+    height: int
+    bars: list[TimelineBar]
+    marks: list[TimelineMark]
+    ticks: list[tuple[float, str]]
+    legend: list[tuple[str, str]]
+    row_height: int
+
+
+def plan_timeline(
+    scenario: Scenario, plan: PlanDocument, width: int = 900, row_height: int = 16
+) -> Timeline:
+    """One bar per unit deployment, coloured by capability; a mark at each action."""
+    span = (scenario.end - scenario.start).days + 1
+    left = 110
+    per_day = (width - left - 10) / span
+    colours = {
+        capability.id: CAPABILITY_COLOURS[i % len(CAPABILITY_COLOURS)]
+        for i, capability in enumerate(scenario.capabilities)
+    }
+    units = {unit.id: unit for unit in scenario.units}
+    stays = sorted(plan.deployments, key=lambda d: (units[d.unit].capability, d.unit, d.from_))
+    rows = {unit: index for index, unit in enumerate(dict.fromkeys(d.unit for d in stays))}
+    actions = {(a.unit, a.date, a.action): a.reason for a in plan.actions or []}
+
+    def x_of(day: date) -> float:
+        return left + (day - scenario.start).days * per_day
+
+    bars, marks = [], []
+    for stay in stays:
+        unit = units[stay.unit]
+        y = 20 + rows[stay.unit] * row_height
+        ends = actions.get((stay.unit, stay.to + timedelta(days=1), "withdraw"), "to the end")
+        bars.append(
+            TimelineBar(
+                unit=stay.unit,
+                y=y,
+                x=round(x_of(stay.from_), 1),
+                width=round(((stay.to - stay.from_).days + 1) * per_day, 1),
+                colour=colours.get(unit.capability, "#555555"),
+                capability=unit.capability,
+                location=stay.location,
+                label=f"{stay.unit} ({unit.capability}, {unit.strength}) at {stay.location} "
+                f"{stay.from_} to {stay.to}: {ends}",
+            )
+        )
+    for (unit_id, day, kind), reason in actions.items():
+        if unit_id in rows and scenario.start <= day <= scenario.end:
+            middle = 20 + rows[unit_id] * row_height + row_height / 2
+            marks.append(TimelineMark(round(x_of(day), 1), middle, kind, f"{day} {kind}: {reason}"))
+    ticks = [
+        (round(x_of(day), 1), day.strftime("%d %b"))
+        for day in days_between(scenario.start, scenario.end)
+        if day.day in (1, 15)
+    ]
+    legend = list(colours.items())
+    return Timeline(width, 30 + len(rows) * row_height, bars, marks, ticks, legend, row_height)

@@ -1,0 +1,114 @@
+"""What every page needs: the signed-in user, templates, the form token, safe headers.
+
+Pages call the same services as the JSON API, through `audited`, so a refusal in the browser
+is refused by the same rule and leaves the same record. Nothing is loaded from elsewhere:
+styles, scripts and Plotly's bundled JavaScript are served by the app itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from mobilize.api.context import Context
+from mobilize.auth.models import Role
+from mobilize.auth.sessions import SignedIn, check_form_token, signed_in
+from mobilize.core.db import session_scope
+from mobilize.core.errors import Unauthenticated
+
+SESSION_COOKIE = "mobilize_session"
+WEB_ROOT = Path(str(files("mobilize.web")))
+templates = Jinja2Templates(directory=WEB_ROOT / "templates")
+
+# Scripts only from this server; styles too, but for the style attributes Plotly sets on the
+# elements it draws; nothing may frame the pages.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+class SignInNeeded(Exception):
+    """The page needs a signed-in user; the handler sends the browser to the sign-in page."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+def current_user(request: Request, ctx: Context) -> SignedIn:
+    token = request.cookies.get(SESSION_COOKIE)
+
+    def who(session: Session) -> SignedIn:
+        return signed_in(session, token)
+
+    try:
+        with session_scope(ctx.engine) as session:
+            return who(session)
+    except Unauthenticated:
+        raise SignInNeeded(request.url.path) from None
+
+
+User = Annotated[SignedIn, Depends(current_user)]
+
+
+async def posted_form(request: Request) -> dict[str, str]:
+    """The posted form's fields, once its form token was checked against the session's."""
+    form = await request.form()
+    return {name: value for name, value in form.items() if isinstance(value, str)}
+
+
+def checked(who: SignedIn, form: Mapping[str, str]) -> None:
+    check_form_token(who, form.get("form_token"))
+
+
+def page(
+    request: Request, template: str, who: SignedIn | None, status: int = 200, **values: Any
+) -> HTMLResponse:
+    values |= {
+        "user": who,
+        "form_token": who.form_token if who else "",
+        "roles": sorted({role.value for _, role in who.actor.grants}) if who else [],
+        "path": request.url.path,
+    }
+    return templates.TemplateResponse(request, template, values, status_code=status)
+
+
+def see_other(location: str) -> RedirectResponse:
+    """After a POST: 303, so that reloading the page does not post again."""
+    return RedirectResponse(location, status_code=303)
+
+
+def sign_in_redirect(path: str) -> RedirectResponse:
+    return see_other(f"/sign-in?next={quote(path)}")
+
+
+def holds_anywhere(who: SignedIn, role: Role) -> bool:
+    return any(granted == role for _, granted in who.actor.grants)
+
+
+async def add_security_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    response = await call_next(request)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if not request.url.path.startswith(("/static", "/api")):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response

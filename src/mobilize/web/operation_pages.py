@@ -1,0 +1,447 @@
+"""Operation pages: the dashboard, plans (run live, read as a timeline, compare, adopt), the
+holiday passes, the strength report with its downloads, and the audit trail."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from mobilize.api.context import Context, audited
+from mobilize.audit.service import records_for, verify_trail
+from mobilize.auth.sessions import SignedIn
+from mobilize.core.errors import InvalidInput, NotFound
+from mobilize.jobs import service as jobs
+from mobilize.jobs.models import JobRecord
+from mobilize.jobs.plan_job import PLAN_JOB, plan_params
+from mobilize.jobs.schemas import job_out
+from mobilize.operations.access import may_read, require_planner, require_reader
+from mobilize.operations.models import Operation
+from mobilize.operations.plans import (
+    adopt_plan,
+    adopted_plan,
+    compare_plans,
+    get_plan,
+    plan_document,
+    plans_of,
+    snapshot,
+)
+from mobilize.operations.service import get_operation, list_operations
+from mobilize.operations.tasks import task_status
+from mobilize.planning.schemas import PlanDocument
+from mobilize.reports.strength import (
+    days_between,
+    strength_csv,
+    strength_on,
+    strength_xlsx,
+)
+from mobilize.requests.access import get_request
+from mobilize.requests.queries import fulfilment, list_requests
+from mobilize.scenario.schemas import Scenario
+from mobilize.web.charts import (
+    daily_strength,
+    location_map,
+    plan_timeline,
+    strength_figure,
+)
+from mobilize.web.context import WEB_ROOT, User, checked, page, posted_form, see_other
+
+router = APIRouter(include_in_schema=False)
+Name = Annotated[str, Path(pattern=r"^[^\x00/]{1,200}$")]
+PlanNumber = Annotated[int, Path(ge=1, le=1_000_000)]
+JobId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Day = Annotated[date | None, Query(ge=date(1900, 1, 1), le=date(2200, 12, 31))]
+OPEN = ("submitted", "in_execution")
+REGIONS = json.loads((WEB_ROOT / "regions.json").read_text())
+
+
+@dataclass(frozen=True)
+class Stand:
+    """The operation as a page shows it: its inputs now and the plan its figures come from."""
+
+    operation: Operation
+    scenario: Scenario
+    plan: PlanDocument | None
+    source: str
+
+
+def _stand(session: Session, who: SignedIn, name: str) -> Stand:
+    operation = get_operation(session, name)
+    require_reader(session, who.actor, operation)
+    adopted = adopted_plan(session, operation)
+    document = plan_document(adopted) if adopted else None
+    source = f"plan {adopted.number} (adopted)" if adopted else "the force list as it stands"
+    return Stand(operation, snapshot(session, operation.name), document, source)
+
+
+def _day_in(operation: Operation, day: date | None) -> date:
+    """The day asked for, else today, kept inside the operation's dates."""
+    wanted = day or date.today()
+    return min(max(wanted, operation.start), operation.end)
+
+
+@router.get("/", response_model=None)
+def home(request: Request, ctx: Context, who: User) -> RedirectResponse | HTMLResponse:
+    def work(session: Session) -> list[str]:
+        return [o.name for o in list_operations(session) if may_read(session, who.actor, o)]
+
+    names = audited(ctx, who.actor, "operation.read", ("operation", None), work)
+    if len(names) == 1:
+        return see_other(f"/operations/{names[0]}")
+    return page(request, "operations.html", who, names=names)
+
+
+@router.get("/operations/{name}", response_class=HTMLResponse)
+def dashboard(name: Name, request: Request, ctx: Context, who: User, on: Day = None) -> Response:
+    """Strength over time with the caps, today's strength on the map, open requests and their
+    fulfilment, tasks with progress and projected completion."""
+
+    def work(session: Session) -> dict[str, Any]:
+        stand = _stand(session, who, name)
+        day = _day_in(stand.operation, on)
+        report = strength_on(stand.scenario, stand.plan, day, stand.source)
+        requests = [
+            (summary, fulfilment(session, who.actor, summary.number))
+            for summary in list_requests(session, who.actor, per_page=200).items
+            if summary.status in OPEN
+        ]
+        tasks = [task_status(task) for task in stand.operation.tasks]
+        return {"stand": stand, "day": day, "report": report, "requests": requests, "tasks": tasks}
+
+    values = audited(ctx, who.actor, "operation.read", ("operation", name), work)
+    stand: Stand = values["stand"]
+    strength = daily_strength(stand.scenario, stand.plan)
+    at_location: dict[str, int] = {}
+    for row in values["report"].rows:
+        at_location[row.location] = at_location.get(row.location, 0) + row.present
+    by_component: dict[str, int] = {}
+    for row in values["report"].rows:
+        by_component[row.component] = by_component.get(row.component, 0) + row.deployed
+    return page(
+        request,
+        "dashboard.html",
+        who,
+        name=name,
+        figure=json.dumps(strength_figure(strength)).replace("<", "\\u003c"),
+        strength=strength,
+        sampled=_sampled(strength.days),
+        map=location_map(stand.scenario, at_location, _outline(stand.scenario)),
+        by_component=by_component,
+        **values,
+    )
+
+
+def _sampled(days: list[date]) -> list[int]:
+    """The indexes of the days the no-script table lists: each Monday, the first and last."""
+    keep = {0, len(days) - 1} | {i for i, day in enumerate(days) if day.weekday() == 0}
+    return sorted(keep)
+
+
+def _outline(scenario: Scenario) -> list[list[tuple[float, float]]]:
+    """The shipped outlines whose box holds one of the locations."""
+    rings = []
+    for region in REGIONS["regions"]:
+        south, west, north, east = region["box"]
+        if any(south <= p.lat <= north and west <= p.lon <= east for p in scenario.locations):
+            rings.extend([[(lat, lon) for lat, lon in line] for line in region["lines"]])
+    return rings
+
+
+@router.get("/operations/{name}/plans", response_class=HTMLResponse)
+def plans(name: Name, request: Request, ctx: Context, who: User) -> HTMLResponse:
+    def work(session: Session) -> dict[str, Any]:
+        operation = get_operation(session, name)
+        require_reader(session, who.actor, operation)
+        return {"plans": plans_of(session, operation)}
+
+    values = audited(ctx, who.actor, "operation.read", ("operation", name), work)
+    return page(request, "plans.html", who, name=name, **values)
+
+
+@router.post("/operations/{name}/plans")
+async def run_plan(name: Name, request: Request, ctx: Context, who: User) -> RedirectResponse:
+    """Plan the operation as it stands: a job, followed live on its page."""
+    form = await posted_form(request)
+    checked(who, form)
+    limit = _number(form.get("time_limit") or "60", "time limit", 1, 600)
+
+    def work(session: Session) -> int:
+        operation = get_operation(session, name)
+        require_planner(session, who.actor, operation, f"plan {name}")
+        params = plan_params(operation.name, limit)
+        return jobs.submit(session, ctx.audit_key, PLAN_JOB, params, who.actor.username).id
+
+    job_id = audited(ctx, who.actor, "plan.run", ("operation", name), work)
+    worker = getattr(request.app.state, "worker", None)
+    if worker is not None:
+        worker.notify()
+    return see_other(f"/jobs/{job_id}")
+
+
+def _number(text: str, what: str, low: float, high: float) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise InvalidInput(f"{what}: a number of seconds, not {text!r}") from None
+    if not low <= value <= high:
+        raise InvalidInput(f"{what}: between {low:g} and {high:g} seconds")
+    return value
+
+
+def _job(session: Session, who: SignedIn, job_id: int) -> JobRecord:
+    job = jobs.get_job(session, job_id)
+    operation = get_operation(session, str(job.params.get("operation")))
+    require_reader(session, who.actor, operation)
+    return job
+
+
+@router.get("/jobs/{job_id}", response_class=HTMLResponse)
+def job_page(job_id: JobId, request: Request, ctx: Context, who: User) -> HTMLResponse:
+    """A plan being made: level, elapsed time, objective, bound and gap, live (the page's
+    script asks for them every second; without scripts, the page reloads itself)."""
+
+    def work(session: Session) -> dict[str, Any]:
+        job = _job(session, who, job_id)
+        return {"job": job_out(job), "operation": job.params.get("operation")}
+
+    values = audited(ctx, who.actor, "job.read", ("job", str(job_id)), work)
+    return page(request, "job.html", who, **values)
+
+
+@router.get("/jobs/{job_id}/status")
+def job_status(job_id: JobId, ctx: Context, who: User) -> JSONResponse:
+    """The live view's figures, for the signed-in user (the JSON API takes tokens)."""
+
+    def work(session: Session) -> dict[str, Any]:
+        return job_out(_job(session, who, job_id)).model_dump(mode="json")
+
+    return JSONResponse(audited(ctx, who.actor, "job.read", ("job", str(job_id)), work))
+
+
+@router.post("/jobs/{job_id}/cancel")
+async def cancel_job(job_id: JobId, request: Request, ctx: Context, who: User) -> Response:
+    form = await posted_form(request)
+    checked(who, form)
+
+    def work(session: Session) -> None:
+        job = _job(session, who, job_id)
+        operation = get_operation(session, str(job.params.get("operation")))
+        require_planner(session, who.actor, operation, "cancel plan jobs")
+        jobs.request_cancel(session, ctx.audit_key, job_id, who.actor.username)
+
+    audited(ctx, who.actor, "job.cancel", ("job", str(job_id)), work)
+    return see_other(f"/jobs/{job_id}")
+
+
+@router.get("/operations/{name}/plans/compare", response_class=HTMLResponse)
+def compare(
+    name: Name,
+    request: Request,
+    ctx: Context,
+    who: User,
+    first: Annotated[int, Query(ge=1)],
+    second: Annotated[int, Query(ge=1)],
+) -> HTMLResponse:
+    def work(session: Session) -> Any:
+        operation = get_operation(session, name)
+        require_reader(session, who.actor, operation)
+        before = plan_document(get_plan(session, operation, first))
+        after = plan_document(get_plan(session, operation, second))
+        return compare_plans(before, after)
+
+    difference = audited(ctx, who.actor, "operation.read", ("operation", name), work)
+    return page(
+        request,
+        "compare.html",
+        who,
+        name=name,
+        first=first,
+        second=second,
+        difference=difference,
+    )
+
+
+@router.get("/operations/{name}/plans/{number}", response_class=HTMLResponse)
+def plan_page(
+    name: Name, number: PlanNumber, request: Request, ctx: Context, who: User
+) -> HTMLResponse:
+    """The plan as a timeline (a bar per unit, coloured by capability, each action marked
+    with its reason on hover) and as a table; adopt it."""
+
+    def work(session: Session) -> dict[str, Any]:
+        operation = get_operation(session, name)
+        require_reader(session, who.actor, operation)
+        record = get_plan(session, operation, number)
+        others = [plan.number for plan in plans_of(session, operation) if plan.number != number]
+        return {"record": record, "others": others}
+
+    values = audited(ctx, who.actor, "operation.read", ("operation", name), work)
+    record = values["record"]
+    document = plan_document(record)
+    scenario = Scenario.model_validate(record.scenario)
+    return page(
+        request,
+        "plan.html",
+        who,
+        name=name,
+        document=document,
+        timeline=plan_timeline(scenario, document),
+        **values,
+    )
+
+
+@router.post("/operations/{name}/plans/{number}/adopt")
+async def adopt(
+    name: Name, number: PlanNumber, request: Request, ctx: Context, who: User
+) -> RedirectResponse:
+    form = await posted_form(request)
+    checked(who, form)
+
+    def work(session: Session) -> None:
+        operation = get_operation(session, name)
+        require_planner(session, who.actor, operation, f"adopt plans of {name}")
+        adopt_plan(session, ctx.audit_key, operation, number, who.actor.username)
+
+    audited(ctx, who.actor, "plan.adopt", ("plan", f"{name}/plan {number}"), work)
+    return see_other(f"/operations/{name}/plans/{number}")
+
+
+@router.get("/operations/{name}/passes", response_class=HTMLResponse)
+def passes(name: Name, request: Request, ctx: Context, who: User) -> HTMLResponse:
+    """The adopted plan's holiday passes: a calendar of blocks away per unit, and per day the
+    personnel away and the coverage of the units' needs."""
+
+    def work(session: Session) -> Stand:
+        return _stand(session, who, name)
+
+    stand = audited(ctx, who.actor, "operation.read", ("operation", name), work)
+    window = stand.scenario.passes
+    days = days_between(window.from_, window.to) if window else []
+    granted = list(stand.plan.passes or []) if stand.plan else []
+    units = sorted({item.unit for item in granted})
+    away = {
+        (item.unit, day): item.personnel
+        for item in granted
+        for day in days_between(item.from_, item.to)
+    }
+    reports = {day: strength_on(stand.scenario, stand.plan, day) for day in days}
+    return page(
+        request,
+        "passes.html",
+        who,
+        name=name,
+        stand=stand,
+        days=days,
+        units=units,
+        away=away,
+        reports=reports,
+        withheld=_withheld(stand.plan),
+    )
+
+
+def _withheld(plan: PlanDocument | None) -> list[Any]:
+    if plan is None or plan.pass_planning is None:
+        return []
+    return list(plan.pass_planning.withheld)
+
+
+@router.get("/operations/{name}/strength", response_class=HTMLResponse)
+def strength(name: Name, request: Request, ctx: Context, who: User, on: Day = None) -> Response:
+    def work(session: Session) -> Stand:
+        return _stand(session, who, name)
+
+    stand = audited(ctx, who.actor, "operation.read", ("operation", name), work)
+    day = _day_in(stand.operation, on)
+    report = strength_on(stand.scenario, stand.plan, day, stand.source)
+    return page(request, "strength.html", who, name=name, day=day, report=report, stand=stand)
+
+
+@router.get("/operations/{name}/strength.{kind}")
+def strength_download(
+    name: Name,
+    kind: str,
+    ctx: Context,
+    who: User,
+    on: Day = None,
+    to: Day = None,
+) -> Response:
+    """The report of a day, or of a range of days, as CSV or XLSX."""
+    if kind not in ("csv", "xlsx"):
+        raise NotFound(f"the strength report comes as .csv or .xlsx, not .{kind}")
+
+    def work(session: Session) -> Stand:
+        return _stand(session, who, name)
+
+    stand = audited(ctx, who.actor, "operation.read", ("operation", name), work)
+    first = _day_in(stand.operation, on)
+    last = _day_in(stand.operation, to) if to else first
+    if last < first or (last - first) > timedelta(days=366):
+        raise InvalidInput(f"from {first} to {last}: a range of at most a year, in order")
+    reports = [
+        strength_on(stand.scenario, stand.plan, day, stand.source)
+        for day in days_between(first, last)
+    ]
+    filename = f"strength-{first}" + (f"-to-{last}" if last != first else "")
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}.{kind}"'}
+    if kind == "csv":
+        return Response(strength_csv(reports), media_type="text/csv", headers=disposition)
+    return Response(
+        strength_xlsx(reports),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers=disposition,
+    )
+
+
+AUDITED_TYPES = ("request", "operation", "plan", "task", "unit", "job", "user", "audit")
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit(
+    request: Request,
+    ctx: Context,
+    who: User,
+    kind: Annotated[str, Query(alias="type", max_length=50)] = "request",
+    object_id: Annotated[str, Query(alias="id", max_length=200)] = "",
+) -> HTMLResponse:
+    """One object's audit trail (what the user may read of it), and a verify button."""
+    if kind not in AUDITED_TYPES:
+        raise InvalidInput(f"type: one of {', '.join(AUDITED_TYPES)}")
+
+    def work(session: Session) -> list[Any]:
+        if not object_id:
+            return []
+        _require_reader_of(session, who, kind, object_id)
+        return records_for(session, kind, object_id)
+
+    records = audited(ctx, who.actor, "audit.read", (kind, object_id or None), work)
+    return page(request, "audit.html", who, kind=kind, object_id=object_id, records=records)
+
+
+def _require_reader_of(session: Session, who: SignedIn, kind: str, object_id: str) -> None:
+    """A trail is read by whoever may read the object: the request's parties, the
+    operation's (for its plans, tasks and units); users and the whole trail by admins."""
+    if kind == "request":
+        get_request(session, who.actor, object_id)
+        return
+    if kind in ("operation", "plan", "task", "unit"):
+        operation_name = object_id.split("/", 1)[0]
+        require_reader(session, who.actor, get_operation(session, operation_name))
+        return
+    raise InvalidInput(f"the {kind} trail is read with `mobilize audit verify`, not here")
+
+
+@router.post("/audit/verify", response_class=HTMLResponse)
+async def verify(request: Request, ctx: Context, who: User) -> HTMLResponse:
+    form = await posted_form(request)
+    checked(who, form)
+
+    def work(session: Session) -> Any:
+        return verify_trail(session, ctx.audit_key)
+
+    report = audited(ctx, who.actor, "audit.verify", ("audit", None), work)
+    return page(request, "audit.html", who, kind="request", object_id="", records=[], report=report)

@@ -1,0 +1,292 @@
+"""Request pages: the board by status, a request with the actions open to the user, filing a
+request with messages beside the fields, and each action as a form."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from mobilize.api.context import Context, audited
+from mobilize.auth.sessions import SignedIn
+from mobilize.core.errors import InvalidInput
+from mobilize.operations.access import may_read
+from mobilize.operations.service import list_operations
+from mobilize.requests import schemas
+from mobilize.requests.actions import available_actions, lines_to_answer, lines_to_decide
+from mobilize.requests.queries import fulfilment, history, list_requests, request_out
+from mobilize.requests.service import (
+    Change,
+    amend,
+    cancel,
+    close,
+    create_request,
+    decide,
+    execute,
+    get_request,
+    respond,
+    submit_request,
+)
+from mobilize.requests.states import REQUEST_STATUSES
+from mobilize.web.context import User, checked, page, posted_form, see_other
+
+router = APIRouter(include_in_schema=False)
+M = TypeVar("M", bound=schemas.Strict)
+Number = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,20}$")]
+BOARD_SIZE = 500
+LINE_FIELDS = (
+    "capability",
+    "component",
+    "personnel",
+    "location",
+    "starts_on",
+    "ends_on",
+    "supporting_agency",
+)
+FORM_LINES = 8
+
+
+@router.get("/requests", response_class=HTMLResponse)
+def board(request: Request, ctx: Context, who: User) -> HTMLResponse:
+    """Every request the user's agencies are party to, in a column per status."""
+
+    def work(session: Session) -> dict[str, list[schemas.RequestSummary]]:
+        found = list_requests(session, who.actor, per_page=BOARD_SIZE).items
+        columns: dict[str, list[schemas.RequestSummary]] = {s: [] for s in REQUEST_STATUSES}
+        for summary in found:
+            columns[summary.status].append(summary)
+        return columns
+
+    columns = audited(ctx, who.actor, "request.list", ("request", None), work)
+    return page(request, "requests_board.html", who, columns=columns)
+
+
+@router.get("/requests/new", response_class=HTMLResponse)
+def new_request(request: Request, ctx: Context, who: User) -> HTMLResponse:
+    return _form(request, ctx, who, {}, {})
+
+
+def _form(
+    request: Request,
+    ctx: Context,
+    who: SignedIn,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status: int = 200,
+) -> HTMLResponse:
+    def work(session: Session) -> list[str]:
+        return [o.name for o in list_operations(session) if may_read(session, who.actor, o)]
+
+    operations = audited(ctx, who.actor, "operation.read", ("operation", None), work)
+    return page(
+        request,
+        "request_new.html",
+        who,
+        status,
+        values=values,
+        errors=errors,
+        operations=operations,
+        line_count=FORM_LINES,
+        components=("", "active", "guard", "civilian"),
+    )
+
+
+@router.post("/requests/new", response_model=None)
+async def file_request(
+    request: Request, ctx: Context, who: User
+) -> HTMLResponse | RedirectResponse:
+    """File a draft; a field that does not pass is shown again with its message beside it."""
+    form = await posted_form(request)
+    checked(who, form)
+    values = {name: value.strip() for name, value in form.items() if name != "form_token"}
+    draft, errors = _draft(values)
+    if draft is None:
+        return _form(request, ctx, who, values, errors, 422)
+
+    def work(session: Session) -> str:
+        return create_request(session, ctx.audit_key, who.actor, draft).number
+
+    try:
+        number = audited(ctx, who.actor, "request.create", ("request", None), work)
+    except InvalidInput as invalid:
+        return _form(request, ctx, who, values, {"form": invalid.message}, 422)
+    return see_other(f"/requests/{number}")
+
+
+def _draft(values: dict[str, str]) -> tuple[schemas.RequestDraft | None, dict[str, str]]:
+    """The form as a draft, or the message for each field that fails, keyed by field name."""
+    lines = []
+    for index in range(FORM_LINES):
+        line = {field: values.get(f"lines-{index}-{field}", "") for field in LINE_FIELDS}
+        if any(line.values()):
+            lines.append((index, {k: v for k, v in line.items() if v != ""}))
+    raw: dict[str, Any] = {
+        "title": values.get("title", ""),
+        "justification": values.get("justification", ""),
+        "operation": values.get("operation") or None,
+        "lines": [line for _, line in lines],
+    }
+    try:
+        return schemas.RequestDraft.model_validate(raw), {}
+    except ValidationError as invalid:
+        return None, _field_errors(invalid, [index for index, _ in lines])
+
+
+def _field_errors(invalid: ValidationError, form_rows: list[int]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for error in invalid.errors():
+        location = [str(part) for part in error["loc"]]
+        if location[:1] == ["lines"] and len(location) >= 2:
+            row = form_rows[int(location[1])]
+            field = location[2] if len(location) > 2 else "capability"
+            name = f"lines-{row}-{field}"
+        elif location[:1] == ["lines"]:
+            name = "lines"
+        else:
+            name = location[0] if location else "form"
+        errors.setdefault(name, _message(error["msg"]))
+    return errors
+
+
+def _message(text: str) -> str:
+    return text.removeprefix("Value error, ")
+
+
+@router.get("/requests/{number}", response_class=HTMLResponse)
+def request_page(number: Number, request: Request, ctx: Context, who: User) -> HTMLResponse:
+    """The request: lines, responses, approvals with their criteria, the side-by-side
+    history of its versions, its fulfilment, and the forms for what the user may do."""
+
+    def work(session: Session) -> dict[str, Any]:
+        found = get_request(session, who.actor, number)
+        return {
+            "shown": request_out(session, found),
+            "story": history(session, who.actor, number),
+            "fulfilled": fulfilment(session, who.actor, number),
+            "actions": available_actions(who.actor, found),
+            "to_answer": [line.position for line in lines_to_answer(who.actor, found)],
+            "to_decide": [
+                (line.position, line.supporting_agency.path, line.criteria)
+                for line in lines_to_decide(who.actor, found)
+            ],
+        }
+
+    values = audited(ctx, who.actor, "request.read", ("request", number), work)
+    judged = [name for _, _, names in values["to_decide"] for name in names]
+    values["criteria_to_judge"] = list(dict.fromkeys(judged))
+    by_line: dict[int, list[schemas.ApprovalOut]] = defaultdict(list)
+    for approval in values["shown"].approvals:
+        by_line[approval.line].append(approval)
+    return page(request, "request.html", who, approvals=by_line, **values)
+
+
+ACTIONS = ("submit", "respond", "decide", "amend", "cancel", "execute", "close")
+
+
+@router.post("/requests/{number}/{action}")
+async def act(
+    number: Number, action: str, request: Request, ctx: Context, who: User
+) -> RedirectResponse:
+    """One action from the request page, at the revision the page showed (a change made
+    meanwhile by someone else refuses it, as `If-Match` does in the API)."""
+    form = await posted_form(request)
+    checked(who, form)
+    if action not in ACTIONS:
+        raise InvalidInput(f"no action {action!r} on a request (one of {', '.join(ACTIONS)})")
+    change = Change(number, _whole(form.get("revision"), "revision"))
+
+    def work(session: Session) -> object:
+        return _perform(session, ctx.audit_key, who, action, change, form)
+
+    audited(ctx, who.actor, f"request.{action}", ("request", number), work)
+    return see_other(f"/requests/{number}")
+
+
+def _perform(
+    session: Session, key: bytes, who: SignedIn, action: str, change: Change, form: dict[str, str]
+) -> object:
+    actor = who.actor
+    if action == "submit":
+        return submit_request(session, key, actor, change)
+    if action == "respond":
+        return respond(session, key, actor, change, _answers(form))
+    if action == "decide":
+        return decide(session, key, actor, change, _decision(form))
+    if action == "amend":
+        return amend(session, key, actor, change, _amendment(form))
+    if action == "cancel":
+        return cancel(session, key, actor, change, form.get("reason", ""))
+    if action == "execute":
+        return execute(session, key, actor, change)
+    return close(session, key, actor, change)
+
+
+def _whole(text: str | None, name: str) -> int:
+    try:
+        return int(text or "")
+    except ValueError:
+        raise InvalidInput(f"{name}: a whole number, not {text!r}") from None
+
+
+def _answers(form: dict[str, str]) -> schemas.ResponseInput:
+    answers = []
+    for name, offer in form.items():
+        if name.startswith("offer-") and offer:
+            position = name.removeprefix("offer-")
+            personnel = form.get(f"personnel-{position}") or None
+            answers.append(
+                {
+                    "line": position,
+                    "offer": offer,
+                    "personnel": personnel,
+                    "note": form.get(f"note-{position}", ""),
+                }
+            )
+    return _valid(schemas.ResponseInput, {"answers": answers})
+
+
+def _decision(form: dict[str, str]) -> schemas.ApprovalInput:
+    criteria = {
+        name.removeprefix("criterion-"): {
+            "judgement": judgement,
+            "note": form.get(f"note-{name.removeprefix('criterion-')}", ""),
+        }
+        for name, judgement in form.items()
+        if name.startswith("criterion-") and judgement
+    }
+    lines = [int(name.removeprefix("line-")) for name in form if name.startswith("line-")]
+    raw = {
+        "version_sha256": form.get("version_sha256", ""),
+        "decision": form.get("decision", ""),
+        "lines": lines or None,
+        "criteria": criteria,
+    }
+    return _valid(schemas.ApprovalInput, raw)
+
+
+def _amendment(form: dict[str, str]) -> schemas.AmendmentInput:
+    changes = []
+    for name in form:
+        if name.startswith("amend-personnel-") or name.startswith("amend-ends_on-"):
+            position = name.rsplit("-", 1)[1]
+            personnel = form.get(f"amend-personnel-{position}") or None
+            ends_on = form.get(f"amend-ends_on-{position}") or None
+            change = {"line": position, "personnel": personnel, "ends_on": ends_on}
+            if (personnel or ends_on) and change not in changes:
+                changes.append(change)
+    return _valid(schemas.AmendmentInput, {"note": form.get("note", ""), "changes": changes})
+
+
+def _valid(model: type[M], raw: dict[str, Any]) -> M:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as invalid:
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc'])}: {_message(error['msg'])}"
+            for error in invalid.errors()
+        )
+        raise InvalidInput(detail) from None
