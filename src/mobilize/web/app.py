@@ -86,7 +86,7 @@ async def sign_in_post(request: Request, ctx: Context) -> HTMLResponse | Redirec
 @router.post("/sign-out")
 async def sign_out_post(request: Request, ctx: Context, who: User) -> RedirectResponse:
     form = await posted_form(request)
-    checked(who, form)
+    checked(ctx, who, form, "session.end", ("user", who.actor.username))
     with session_scope(ctx.engine) as session:
         sign_out(session, ctx.audit_key, request.cookies.get(SESSION_COOKIE))
     response = see_other("/sign-in")

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from mobilize.api.context import Context
+from mobilize.api.context import ApiContext, Context, audited
 from mobilize.auth.models import Role
 from mobilize.auth.sessions import SignedIn, check_form_token, signed_in
 from mobilize.core.db import session_scope
@@ -74,8 +74,20 @@ async def posted_form(request: Request) -> dict[str, str]:
     return {name: value for name, value in form.items() if isinstance(value, str)}
 
 
-def checked(who: SignedIn, form: Mapping[str, str]) -> None:
-    check_form_token(who, form.get("form_token"))
+def checked(
+    ctx: ApiContext,
+    who: SignedIn,
+    form: Mapping[str, str],
+    action: str,
+    target: tuple[str, str | None],
+) -> None:
+    """Refuse (403) a form without the session's form token, recorded as a refused `action`
+    on `target` like any other refusal."""
+
+    def check(session: Session) -> None:
+        check_form_token(who, form.get("form_token"))
+
+    audited(ctx, who.actor, action, target, check)
 
 
 def page(

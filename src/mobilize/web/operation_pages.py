@@ -167,7 +167,7 @@ def plans(name: Name, request: Request, ctx: Context, who: User) -> HTMLResponse
 async def run_plan(name: Name, request: Request, ctx: Context, who: User) -> RedirectResponse:
     """Plan the operation as it stands: a job, followed live on its page."""
     form = await posted_form(request)
-    checked(who, form)
+    checked(ctx, who, form, "plan.run", ("operation", name))
     limit = _number(form.get("time_limit") or "60", "time limit", 1, 600)
 
     def work(session: Session) -> int:
@@ -226,7 +226,7 @@ def job_status(job_id: JobId, ctx: Context, who: User) -> JSONResponse:
 @router.post("/jobs/{job_id}/cancel")
 async def cancel_job(job_id: JobId, request: Request, ctx: Context, who: User) -> Response:
     form = await posted_form(request)
-    checked(who, form)
+    checked(ctx, who, form, "job.cancel", ("job", str(job_id)))
 
     def work(session: Session) -> None:
         job = _job(session, who, job_id)
@@ -300,7 +300,7 @@ async def adopt(
     name: Name, number: PlanNumber, request: Request, ctx: Context, who: User
 ) -> RedirectResponse:
     form = await posted_form(request)
-    checked(who, form)
+    checked(ctx, who, form, "plan.adopt", ("plan", f"{name}/plan {number}"))
 
     def work(session: Session) -> None:
         operation = get_operation(session, name)
@@ -438,7 +438,7 @@ def _require_reader_of(session: Session, who: SignedIn, kind: str, object_id: st
 @router.post("/audit/verify", response_class=HTMLResponse)
 async def verify(request: Request, ctx: Context, who: User) -> HTMLResponse:
     form = await posted_form(request)
-    checked(who, form)
+    checked(ctx, who, form, "audit.verify", ("audit", None))
 
     def work(session: Session) -> Any:
         return verify_trail(session, ctx.audit_key)

@@ -101,7 +101,7 @@ async def file_request(
 ) -> HTMLResponse | RedirectResponse:
     """File a draft; a field that does not pass is shown again with its message beside it."""
     form = await posted_form(request)
-    checked(who, form)
+    checked(ctx, who, form, "request.create", ("request", None))
     values = {name: value.strip() for name, value in form.items() if name != "form_token"}
     draft, errors = _draft(values)
     if draft is None:
@@ -194,7 +194,7 @@ async def act(
     """One action from the request page, at the revision the page showed (a change made
     meanwhile by someone else refuses it, as `If-Match` does in the API)."""
     form = await posted_form(request)
-    checked(who, form)
+    checked(ctx, who, form, f"request.{action}", ("request", number))
     if action not in ACTIONS:
         raise InvalidInput(f"no action {action!r} on a request (one of {', '.join(ACTIONS)})")
     change = Change(number, _whole(form.get("revision"), "revision"))

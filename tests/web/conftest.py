@@ -1,0 +1,95 @@
+"""The web application over the demo: users with passwords, the app, a signed-in client."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from mobilize.api.app import create_app
+from mobilize.core.db import session_scope
+from mobilize.core.settings import Settings
+from mobilize.requests.demo import demo_users, load_demo
+from mobilize.scenario.schemas import Scenario
+
+AUDIT_KEY = b"web-test-key"
+OPERATION = "Border support 2018"
+FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
+
+
+def password_of(username: str) -> str:
+    return f"pw-{username}-1"
+
+
+@dataclass
+class Site:
+    engine: Engine
+    database_url: str
+    key: bytes
+    numbers: list[str]
+
+
+@pytest.fixture
+def site(engine: Engine, database_url: str, reference_scenario: Scenario) -> Site:
+    passwords = {user.username: password_of(user.username) for user in demo_users()}
+    with session_scope(engine) as session:
+        numbers = load_demo(session, AUDIT_KEY, reference_scenario, passwords)
+    return Site(engine, database_url, AUDIT_KEY, numbers)
+
+
+def web_app(site: Site, tmp_path: Path, run_jobs: bool) -> FastAPI:
+    settings = Settings(
+        database_url=site.database_url,
+        audit_key=AUDIT_KEY.decode(),
+        audit_key_file=tmp_path / "unused.key",
+    )
+    return create_app(settings, run_jobs=run_jobs)
+
+
+@pytest.fixture
+def app(site: Site, tmp_path: Path) -> FastAPI:
+    return web_app(site, tmp_path, run_jobs=False)
+
+
+def form_token(html: str) -> str:
+    found = FORM_TOKEN.search(html)
+    assert found, "the page has a form with its form token"
+    return found.group(1)
+
+
+SignIn = Callable[[str], TestClient]
+
+
+@pytest.fixture
+def signed_in(app: FastAPI) -> Iterator[SignIn]:
+    """A client per user, signed in through the sign-in form (https: the cookie is Secure)."""
+    clients: list[TestClient] = []
+
+    def sign_in(username: str) -> TestClient:
+        client = TestClient(app, base_url="https://testserver")
+        client.__enter__()
+        clients.append(client)
+        page = client.get("/sign-in")
+        answer = client.post(
+            "/sign-in",
+            data={
+                "form_token": form_token(page.text),
+                "username": username,
+                "password": password_of(username),
+                "next": "/",
+            },
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303, answer.text
+        return client
+
+    yield sign_in
+    for client in clients:
+        client.__exit__(None, None, None)
+    app.state.context.engine.dispose()
