@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/scenario_io.py
 	$(BIN)/python benchmarks/planner.py
 	$(BIN)/python benchmarks/passes.py
+	$(BIN)/python benchmarks/pages.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
