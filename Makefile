@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/mobilize validate $(SCENARIO)
 	$(BIN)/mobilize plan $(SCENARIO)
+	$(BIN)/mobilize demo run --scenario $(SCENARIO)
 
 test: $(STAMP)
 	$(BIN)/pytest -q

@@ -16,10 +16,14 @@ from mobilize.auth.service import add_user, create_token, revoke_tokens
 from mobilize.cli_support import open_engine, signing_key, stderr, stdout
 from mobilize.core.db import session_scope
 from mobilize.core.errors import InvalidInput, MobilizeError
+from mobilize.operations.plans import adopt_plan, adopted_plan, snapshot, store_plan
 from mobilize.operations.service import get_operation
+from mobilize.planning.service import PlanRequest, make_plan
+from mobilize.planning.solve import SolverConfig
 from mobilize.requests.demo import demo_loaded, demo_users, load_demo
 from mobilize.requests.package import set_rate
 from mobilize.scenario.loader import load_scenario
+from mobilize.scenario.schemas import Scenario
 
 REFERENCE_SCENARIO = Path("scenarios/border-2018.yaml")
 COMPONENTS = ("active", "guard", "civilian")
@@ -106,13 +110,16 @@ def demo_load(
 ) -> None:
     """Load the reference operation, demo users of each agency and the 2018 requests, each
     step done through the service layer by a user of the right agency."""
-    loaded = load_scenario(scenario)
-    engine = open_engine()
-    with session_scope(engine) as session:
+    with session_scope(open_engine()) as session:
         if demo_loaded(session):
             raise MobilizeError("the database already holds requests; use an empty database")
-        passwords = {user.username: secrets.token_urlsafe(9) for user in demo_users()}
-        numbers = load_demo(session, signing_key(), loaded, passwords)
+    _load_and_show(load_scenario(scenario))
+
+
+def _load_and_show(scenario: Scenario) -> None:
+    passwords = {user.username: secrets.token_urlsafe(9) for user in demo_users()}
+    with session_scope(open_engine()) as session:
+        numbers = load_demo(session, signing_key(), scenario, passwords)
     table = Table(
         "user",
         "agency",
@@ -124,7 +131,47 @@ def demo_load(
         roles = ", ".join(r.value for r in user.roles)
         table.add_row(user.username, user.agency, roles, passwords[user.username])
     stdout.print(table)
-    stdout.print(f"loaded {loaded.name} and requests {', '.join(numbers)}")
+    stdout.print(f"loaded {scenario.name} and requests {', '.join(numbers)}")
+
+
+@demo_app.command("run")
+def demo_run(
+    scenario: Annotated[Path, typer.Option(help="The reference scenario.")] = REFERENCE_SCENARIO,
+    time_limit: Annotated[float, typer.Option(min=1, help="Seconds for the plan.")] = 20.0,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    serve_it: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve at the end.")] = True,
+) -> None:
+    """What `make run` ends with: the demo loaded into an empty database (passwords printed
+    once), the operation planned and the plan adopted when none is, then the application
+    served. A database already loaded is kept as it is."""
+    with session_scope(open_engine()) as session:
+        loaded = demo_loaded(session)
+    if loaded:
+        stderr.print(
+            "the demo is loaded already (its passwords were shown then; start afresh "
+            "by removing mobilize.db)"
+        )
+    else:
+        _load_and_show(load_scenario(scenario))
+    _plan_and_adopt(time_limit)
+    if serve_it:
+        stderr.print(f"serving at http://{host}:{port} (sign in as a demo user; Ctrl-C stops)")
+        serve(host=host, port=port, workers=1)
+
+
+def _plan_and_adopt(time_limit: float) -> None:
+    with session_scope(open_engine()) as session:
+        operation = get_operation(session)
+        if adopted_plan(session, operation) is not None:
+            return
+        scenario = snapshot(session, operation.name)
+    stderr.print(f"planning {scenario.name} (up to {time_limit:g} s)")
+    document = make_plan(scenario, PlanRequest(config=SolverConfig(time_limit=time_limit)))
+    with session_scope(open_engine()) as session:
+        number = store_plan(session, signing_key(), scenario, document).number
+        orders = adopt_plan(session, signing_key(), get_operation(session), number)
+    stderr.print(f"plan {number} adopted: {len(orders)} orders")
 
 
 def serve(

@@ -1,4 +1,4 @@
-"""`mobilize users`, `tokens`, `demo load` and `audit verify` from the command line."""
+"""`mobilize users`, `tokens`, `demo load|run` and `audit verify` from the command line."""
 
 from __future__ import annotations
 
@@ -24,6 +24,23 @@ def test_demo_load_then_verify(server_env: str, capsys: pytest.CaptureFixture[st
     assert run("demo", "load", "--scenario", str(REFERENCE_SCENARIO)) == 0
     assert run("audit", "verify") == 0
     assert "audit trail intact" in capsys.readouterr().out
+
+
+def test_demo_run_loads_plans_and_adopts_once(
+    server_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What `make run` does before it serves; a second run keeps the database as it is."""
+    scenario = str(REFERENCE_SCENARIO)
+    assert run("demo", "run", "--scenario", scenario, "--time-limit", "5", "--no-serve") == 0
+    first = capsys.readouterr()
+    assert "passwords shown this once" in first.out
+    assert "plan 1 adopted" in first.err
+    assert run("demo", "run", "--scenario", scenario, "--no-serve") == 0
+    second = capsys.readouterr()
+    assert "loaded already" in second.err
+    assert "password" not in second.out
+    assert "adopted" not in second.err
+    assert run("audit", "verify") == 0
 
 
 def test_verify_names_the_break_and_exits_1(
