@@ -146,3 +146,29 @@ def _check_every_page(browser: Browser, server: LiveServer, request_path: str) -
     sign_in = browser.new_context(base_url=server.url).new_page()
     sign_in.goto("/sign-in")
     assert not axe_violations(sign_in), describe(axe_violations(sign_in))
+
+
+def test_another_agency_sees_and_does_only_its_own_in_the_browser(
+    browser: Browser, server: LiveServer
+) -> None:
+    justice = _signed_in(browser, server, "doj.responder")
+    justice.goto("/requests")
+    expect(justice.get_by_role("link", name="RFA-2018-0001")).to_be_visible()
+    expect(justice.get_by_role("link", name="RFA-2018-0002")).to_have_count(0)
+    answer = justice.goto("/requests/RFA-2018-0002")
+    assert answer is not None
+    assert answer.status == 403
+    expect(justice.get_by_role("heading", level=1)).to_have_text("Not allowed")
+    justice.goto("/requests/RFA-2018-0001")
+    expect(justice.get_by_role("button", name="Amend")).to_have_count(0)
+    expect(justice.get_by_role("button", name="Sign", exact=True)).to_have_count(0)
+    expect(justice.get_by_role("button", name="Cancel the request")).to_have_count(0)
+    forged = justice.request.post(
+        f"{server.url}/requests/RFA-2018-0001/cancel",
+        form={"form_token": "from-another-site", "revision": "1", "reason": "forged"},
+    )
+    assert forged.status == 403
+    planner = justice.request.post(
+        f"{server.url}{DASHBOARD}/plans", form={"form_token": "x", "time_limit": "5"}
+    )
+    assert planner.status == 403
