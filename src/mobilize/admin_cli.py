@@ -18,6 +18,7 @@ from mobilize.core.db import session_scope
 from mobilize.core.errors import InvalidInput, MobilizeError
 from mobilize.operations.plans import adopt_plan, adopted_plan, snapshot, store_plan
 from mobilize.operations.service import get_operation
+from mobilize.passes.service import with_passes
 from mobilize.planning.service import PlanRequest, make_plan
 from mobilize.planning.solve import SolverConfig
 from mobilize.requests.demo import demo_loaded, demo_users, load_demo
@@ -168,6 +169,7 @@ def _plan_and_adopt(time_limit: float) -> None:
         scenario = snapshot(session, operation.name)
     stderr.print(f"planning {scenario.name} (up to {time_limit:g} s)")
     document = make_plan(scenario, PlanRequest(config=SolverConfig(time_limit=time_limit)))
+    document = with_passes(scenario, document)
     with session_scope(open_engine()) as session:
         number = store_plan(session, signing_key(), scenario, document).number
         orders = adopt_plan(session, signing_key(), get_operation(session), number)

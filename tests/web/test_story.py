@@ -128,6 +128,9 @@ PAGES = (
     f"{DASHBOARD}/passes",
     f"{DASHBOARD}/strength?on=2018-12-24",
     "/audit?type=request&id=RFA-2018-0002",
+    f"{DASHBOARD}/plans/compare?first=1&second=1",
+    "/jobs/1",  # the live view, once the job is over
+    "/requests/RFA-2018-0001",  # not the planner's: the error page
 )
 
 

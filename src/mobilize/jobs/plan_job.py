@@ -11,6 +11,7 @@ from mobilize.core.db import session_scope
 from mobilize.jobs.worker import Handler, JobContext
 from mobilize.operations.plans import adopted_plan, plan_document, snapshot, store_plan
 from mobilize.operations.service import get_operation
+from mobilize.passes.service import PassRequest, with_passes
 from mobilize.planning.service import PlanRequest, make_plan
 from mobilize.planning.solve import Progress, SolverConfig
 
@@ -40,6 +41,9 @@ def plan_handler(engine: Engine, key: bytes) -> Handler:
             context.progress(asdict(progress))
 
         document = make_plan(scenario, PlanRequest(config=config, adopted=previous), listen)
+        if not context.stop.is_set():
+            passes = PassRequest(workers=config.workers, seed=config.seed)
+            document = with_passes(scenario, document, passes, listen)
         with session_scope(engine) as session:
             number = store_plan(session, key, scenario, document).number
         solver = document.solver

@@ -68,6 +68,19 @@ def plan_passes(
     )
 
 
+def with_passes(
+    scenario: Scenario,
+    plan: PlanDocument,
+    request: PassRequest | None = None,
+    listener: ProgressListener | None = None,
+) -> PlanDocument:
+    """`plan` with passes planned when the scenario has a pass window; else `plan` as it is.
+    The second stage of every stored plan (jobs, `mobilize demo run`)."""
+    if scenario.passes is None:
+        return plan
+    return plan_passes(scenario, plan, request, listener)
+
+
 def deployments_of(instance: PlanningInstance, plan: PlanDocument) -> tuple[Deployment, ...]:
     return tuple(
         Deployment(d.unit, d.location, instance.day_of(d.from_), instance.day_of(d.to))

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from mobilize.api.context import Context
 from mobilize.audit.service import Entry, run_audited
-from mobilize.auth.sessions import SESSION_LIFETIME, SignedIn, sign_in, sign_out
+from mobilize.auth.sessions import SESSION_LIFETIME, SignedIn, sign_in, sign_out, signed_in
 from mobilize.core.db import session_scope
-from mobilize.core.errors import Forbidden, Unauthenticated
+from mobilize.core.errors import Forbidden, MobilizeError, Unauthenticated
 from mobilize.web import operation_pages, requests_pages
 from mobilize.web.context import (
     SESSION_COOKIE,
@@ -116,7 +116,16 @@ def plotly_js() -> FileResponse:
 def error_page(request: Request, status: int, message: str) -> Response:
     if status == 401:
         return sign_in_redirect(request.url.path)
-    return page(request, "error.html", None, status, code=status, message=message)
+    return page(request, "error.html", _who(request), status, code=status, message=message)
+
+
+def _who(request: Request) -> SignedIn | None:
+    """The signed-in user, for the menu of an error page (none if the session is gone)."""
+    try:
+        with session_scope(request.app.state.context.engine) as session:
+            return signed_in(session, request.cookies.get(SESSION_COOKIE))
+    except MobilizeError:
+        return None
 
 
 def install_web(app: FastAPI) -> None:

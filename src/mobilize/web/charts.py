@@ -177,7 +177,7 @@ class TimelineBar:
 class TimelineMark:
     x: float
     y: float
-    kind: str  # deploy, withdraw
+    kind: str  # deploy, relief (a deployment that relieves a unit), withdraw
     reason: str
 
 
@@ -232,7 +232,9 @@ def plan_timeline(
     for (unit_id, day, kind), reason in actions.items():
         if unit_id in rows and scenario.start <= day <= scenario.end:
             middle = 20 + rows[unit_id] * row_height + row_height / 2
-            marks.append(TimelineMark(round(x_of(day), 1), middle, kind, f"{day} {kind}: {reason}"))
+            shown = "relief" if kind == "deploy" and "relieves " in reason else kind
+            mark = TimelineMark(round(x_of(day), 1), middle, shown, f"{day} {kind}: {reason}")
+            marks.append(mark)
     ticks = [
         (round(x_of(day), 1), day.strftime("%d %b"))
         for day in days_between(scenario.start, scenario.end)
