@@ -200,3 +200,10 @@ def test_sign_out_ends_the_session(signed_in: SignIn) -> None:
     token = form_token(client.get("/requests").text)
     assert client.post("/sign-out", data={"form_token": token}).status_code == 200
     assert client.get("/requests", follow_redirects=False).status_code == 303
+
+
+def test_only_planners_are_offered_the_planning_forms(signed_in: SignIn) -> None:
+    planner = signed_in("army.planner").get(f"{DASHBOARD}/plans").text
+    assert "Plan the operation as it stands" in planner
+    requester = signed_in("dhs.requester").get(f"{DASHBOARD}/plans").text
+    assert "Plan the operation as it stands" not in requester

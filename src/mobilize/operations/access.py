@@ -36,9 +36,13 @@ def require_reader(session: Session, actor: Actor, operation: Operation) -> None
         raise Forbidden(f"{actor.username} is not of an agency party to {operation.name}")
 
 
-def require_planner(session: Session, actor: Actor, operation: Operation, doing: str) -> None:
+def may_plan(session: Session, actor: Actor, operation: Operation) -> bool:
     parties = operation_parties(session, operation)
-    if not any(actor.holds(Role.PLANNER, party) for party in parties):
+    return any(actor.holds(Role.PLANNER, party) for party in parties)
+
+
+def require_planner(session: Session, actor: Actor, operation: Operation, doing: str) -> None:
+    if not may_plan(session, actor, operation):
         raise Forbidden(
             f"{actor.username} may not {doing}: it needs the planner role in an agency party "
             f"to {operation.name}"

@@ -20,7 +20,7 @@ from mobilize.jobs import service as jobs
 from mobilize.jobs.models import JobRecord
 from mobilize.jobs.plan_job import PLAN_JOB, plan_params
 from mobilize.jobs.schemas import job_out
-from mobilize.operations.access import may_read, require_planner, require_reader
+from mobilize.operations.access import may_plan, may_read, require_planner, require_reader
 from mobilize.operations.models import Operation
 from mobilize.operations.plans import (
     adopt_plan,
@@ -157,7 +157,10 @@ def plans(name: Name, request: Request, ctx: Context, who: User) -> HTMLResponse
     def work(session: Session) -> dict[str, Any]:
         operation = get_operation(session, name)
         require_reader(session, who.actor, operation)
-        return {"plans": plans_of(session, operation)}
+        return {
+            "plans": plans_of(session, operation),
+            "may_plan": may_plan(session, who.actor, operation),
+        }
 
     values = audited(ctx, who.actor, "operation.read", ("operation", name), work)
     return page(request, "plans.html", who, name=name, **values)
@@ -207,7 +210,12 @@ def job_page(job_id: JobId, request: Request, ctx: Context, who: User) -> HTMLRe
 
     def work(session: Session) -> dict[str, Any]:
         job = _job(session, who, job_id)
-        return {"job": job_out(job), "operation": job.params.get("operation")}
+        operation = get_operation(session, str(job.params.get("operation")))
+        return {
+            "job": job_out(job),
+            "operation": operation.name,
+            "may_plan": may_plan(session, who.actor, operation),
+        }
 
     values = audited(ctx, who.actor, "job.read", ("job", str(job_id)), work)
     return page(request, "job.html", who, **values)
@@ -278,7 +286,11 @@ def plan_page(
         require_reader(session, who.actor, operation)
         record = get_plan(session, operation, number)
         others = [plan.number for plan in plans_of(session, operation) if plan.number != number]
-        return {"record": record, "others": others}
+        return {
+            "record": record,
+            "others": others,
+            "may_plan": may_plan(session, who.actor, operation),
+        }
 
     values = audited(ctx, who.actor, "operation.read", ("operation", name), work)
     record = values["record"]
