@@ -79,7 +79,9 @@ def serve(url: str, folder: Path) -> tuple[uvicorn.Server, threading.Thread, str
 def signed_in(base: str) -> httpx.Client:
     """httpx sends `Secure` cookies over https only (browsers over loopback too), so the
     client carries the two cookies over by hand."""
-    client = httpx.Client(base_url=base)
+    # As browsers do: no Nagle delay on the client's small writes.
+    nodelay = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+    client = httpx.Client(base_url=base, transport=httpx.HTTPTransport(socket_options=nodelay))
     form = client.get("/sign-in")
     _keep(client, form, "mobilize_sign_in")
     token = re.search(r'name="form_token" value="([^"]+)"', form.text)

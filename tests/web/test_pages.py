@@ -10,6 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from mobilize.audit.models import AuditRecord
+from mobilize.auth.models import Role
+from mobilize.auth.service import add_user
 from mobilize.core.db import session_scope
 from mobilize.jobs.plan_job import PLAN_JOB, plan_handler
 from mobilize.jobs.worker import InProcessWorker
@@ -207,3 +209,75 @@ def test_only_planners_are_offered_the_planning_forms(signed_in: SignIn) -> None
     assert "Plan the operation as it stands" in planner
     requester = signed_in("dhs.requester").get(f"{DASHBOARD}/plans").text
     assert "Plan the operation as it stands" not in requester
+
+
+def test_an_outsider_cannot_join_an_operation_by_filing_a_draft(
+    signed_in: SignIn, site: Site
+) -> None:
+    with session_scope(site.engine) as session:
+        add_user(
+            session,
+            site.key,
+            "usda.requester",
+            "USDA",
+            [(Role.REQUESTER, "USDA")],
+            None,
+            "pw-usda.requester-1",
+        )
+    outsider = signed_in("usda.requester")
+    token = form_token(outsider.get("/requests/new").text)
+    filed = outsider.post(
+        "/requests/new",
+        data={
+            "form_token": token,
+            "title": "Let me in",
+            "justification": "j",
+            "operation": OPERATION,
+            "lines-0-capability": "LEO",
+            "lines-0-component": "civilian",
+            "lines-0-personnel": "5",
+            "lines-0-location": "SDC",
+            "lines-0-starts_on": "2018-12-20",
+            "lines-0-ends_on": "2018-12-21",
+            "lines-0-supporting_agency": "DOJ",
+        },
+    )
+    assert filed.status_code == 422
+    assert "that USDA may file requests for" in filed.text
+    assert "SDC, ELC" not in filed.text
+    assert outsider.get(DASHBOARD).status_code == 403
+    missing = outsider.get("/operations/Nowhere")
+    assert missing.status_code == 404
+    assert OPERATION not in missing.text.replace("Nowhere", "")
+
+
+def test_unticking_every_line_decides_nothing(signed_in: SignIn) -> None:
+    approver = signed_in("dod.secdef")
+    token = form_token(approver.get("/requests/RFA-2018-0002").text)
+    answer = approver.post(
+        "/requests/RFA-2018-0002/decide",
+        data={"form_token": token, "revision": "1", "decision": "approve"},
+    )
+    assert answer.status_code == 422
+    assert "tick the lines you decide" in answer.text
+
+
+def test_malformed_addresses_get_pages_not_500s(signed_in: SignIn) -> None:
+    client = signed_in("army.planner")
+    token = form_token(client.get("/requests").text)
+    bad_day = client.get(f"{DASHBOARD}?on=notadate")
+    assert bad_day.status_code == 422
+    assert bad_day.headers["content-type"].startswith("text/html")
+    forged = client.post(
+        "/requests/RFA-2018-0002/decide",
+        data={"form_token": token, "revision": "1", "line-x": "1", "decision": "approve"},
+    )
+    assert forged.status_code == 422
+    unknown = client.post("/requests/RFA-2018-0002/" + "x" * 150, data={"form_token": "f"})
+    assert unknown.status_code == 422
+    whole = client.get(f"{DASHBOARD}/strength.csv?to=2018-11-27")
+    assert whole.status_code == 200
+    assert {line.split(",")[0] for line in whole.text.splitlines()[1:]} == {
+        "2018-11-26",
+        "2018-11-27",
+    }

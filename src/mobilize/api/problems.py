@@ -116,13 +116,15 @@ def install_problem_handlers(app: FastAPI, page_error: PageError | None = None) 
             return page_error(request, status, error.message)
         return problem(status, error.message, request)
 
-    async def on_invalid(request: Request, error: Exception) -> JSONResponse:
+    async def on_invalid(request: Request, error: Exception) -> Response:
         assert isinstance(error, RequestValidationError)
         errors = [
             {"loc": list(item.get("loc", ())), "msg": str(item.get("msg", ""))}
             for item in error.errors()
         ]
         detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
+        if page_error is not None and not request.url.path.startswith("/api"):
+            return page_error(request, 422, detail or "the address is malformed")
         return problem(422, detail or "the request is malformed", request, errors)
 
     async def on_http(request: Request, error: Exception) -> Response:

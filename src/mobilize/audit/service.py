@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -72,7 +72,7 @@ def append(session: Session, key: bytes, entry: Entry) -> AuditRecord:
         id=head.last_id + 1,
         at=datetime.now(UTC),
         previous_hash=head.last_hash,
-        **entry.__dict__,
+        **_fitted(entry).__dict__,
     )
     record.hash = link_hash(link_of(record))
     session.add(record)
@@ -80,6 +80,29 @@ def append(session: Session, key: bytes, entry: Entry) -> AuditRecord:
     head.signature = sign_head(key, record.id, record.hash)
     session.flush()
     return record
+
+
+# The record's text columns and their lengths: a refusal records what was attempted, and an
+# attempt may carry any text (a 200-character path, a NUL in a user name).
+COLUMN_LENGTHS = {"actor": 100, "agency": 200, "action": 100, "object_type": 50, "object_id": 100}
+
+
+def _fitted(entry: Entry) -> Entry:
+    """`entry` with each short text column fitted to its column, NUL shown as \\x00 (which
+    PostgreSQL cannot store): a record is never the reason a change or a refusal fails."""
+    changes = {}
+    for name, length in COLUMN_LENGTHS.items():
+        value = getattr(entry, name)
+        if value is None:
+            continue
+        text = value.replace("\x00", "\\x00")
+        if len(text) > length:
+            text = text[: length - 1] + "…"
+        if text != value:
+            changes[name] = text
+    if entry.detail is not None and "\x00" in entry.detail:
+        changes["detail"] = entry.detail.replace("\x00", "\\x00")
+    return replace(entry, **changes) if changes else entry
 
 
 def verify_trail(session: Session, key: bytes) -> ChainReport:

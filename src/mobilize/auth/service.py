@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
@@ -112,12 +114,23 @@ def authenticate_token(session: Session, token: str) -> Actor:
 def authenticate_password(session: Session, username: str, password: str) -> Actor:
     user = session.scalars(select(User).where(User.username == username)).one_or_none()
     if user is None or user.password_hash is None or not user.active:
+        _spend_a_verification(password)  # as long as a known name: timing names nobody
         raise Unauthenticated("unknown user or wrong password")
     try:
         _passwords.verify(user.password_hash, password)
     except VerificationError:
         raise Unauthenticated("unknown user or wrong password") from None
     return actor_of(user)
+
+
+@cache
+def _decoy_hash() -> str:
+    return _passwords.hash(secrets.token_hex(16))
+
+
+def _spend_a_verification(password: str) -> None:
+    with suppress(VerificationError):
+        _passwords.verify(_decoy_hash(), password)
 
 
 def actor_named(session: Session, username: str) -> Actor:

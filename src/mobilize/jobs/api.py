@@ -15,14 +15,14 @@ from mobilize.jobs import service
 from mobilize.jobs.models import JobRecord
 from mobilize.jobs.schemas import JobOut, job_out
 from mobilize.operations.access import may_read, require_planner
-from mobilize.operations.service import get_operation
+from mobilize.operations.service import find_operation
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 JobId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _visible(session: Session, actor: Actor, job: JobRecord) -> None:
-    operation = get_operation(session, str(job.params.get("operation")))
+    operation = find_operation(session, str(job.params.get("operation")))
     if job.requested_by != actor.username and not may_read(session, actor, operation):
         raise Forbidden(f"{actor.username} may not see job {job.id}")
 
@@ -49,7 +49,7 @@ def cancel_job(job_id: JobId, ctx: Context, actor: CurrentActor) -> JobOut:
     def work(session: Session) -> JobOut:
         job = service.get_job(session, job_id)
         if job.requested_by != actor.username:
-            operation = get_operation(session, str(job.params.get("operation")))
+            operation = find_operation(session, str(job.params.get("operation")))
             require_planner(session, actor, operation, f"cancel job {job_id}")
         return job_out(service.request_cancel(session, ctx.audit_key, job_id, actor.username))
 

@@ -1,8 +1,9 @@
 """Who may see and run an operation: the agencies party to it.
 
-An operation's parties are the agencies of its units and the agencies of its requests (the
-requester's, and once submitted, every agency a line is addressed to). Any role in a party's
-line reads the operation; a planner in a party reports progress, runs and adopts plans.
+An operation's parties are the agencies of its units and, once a request for it is submitted,
+the requester's agency and every agency a line is addressed to (a draft makes nobody a
+party). Any role in a party's line reads the operation; a planner in a party reports
+progress, runs and adopts plans.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ def operation_parties(session: Session, operation: Operation) -> set[str]:
     parties = {unit.agency.path for unit in operation.units if unit.agency is not None}
     query = select(SupportRequest).where(SupportRequest.operation_id == operation.id)
     for request in session.scalars(query):
-        parties.add(request.requesting_agency.path)
-        if request.status != "draft":
+        if request.status != "draft":  # a draft is its author's alone
+            parties.add(request.requesting_agency.path)
             parties.update(line.supporting_agency.path for line in request.lines)
     return parties
 

@@ -39,7 +39,7 @@ from mobilize.operations.plans import (
     snapshot,
 )
 from mobilize.operations.requirements import requirements_in_force
-from mobilize.operations.service import get_operation, list_operations
+from mobilize.operations.service import find_operation, list_operations
 from mobilize.operations.tasks import mark_done, report_progress, task_status
 from mobilize.reports.strength import strength_on
 
@@ -53,7 +53,7 @@ WRITE = problem_responses(400, 401, 403, 404, 409, 422)
 
 
 def _readable(session: Session, actor: Actor, name: str) -> Operation:
-    operation = get_operation(session, name)
+    operation = find_operation(session, name)
     require_reader(session, actor, operation)
     return operation
 
@@ -107,7 +107,7 @@ def _task_change(
 ) -> JSONResponse:
 
     def work(session: Session) -> Answer:
-        operation = get_operation(session, name)
+        operation = find_operation(session, name)
         require_planner(session, actor, operation, f"report on tasks of {name}")
         change(session, operation)
         task = next(task for task in operation.tasks if task.code == code)
@@ -217,7 +217,7 @@ def run_plan(
     keeps to the adopted plan."""
 
     def work(session: Session) -> Answer:
-        operation = get_operation(session, name)
+        operation = find_operation(session, name)
         require_planner(session, actor, operation, f"plan {name}")
         params = plan_params(operation.name, run.time_limit, seed=run.seed)
         job = jobs.submit(session, ctx.audit_key, PLAN_JOB, params, actor.username)
@@ -244,7 +244,7 @@ def adopt(
     before is superseded. Only a proposed plan is adopted, so a repeat is refused (409)."""
 
     def work(session: Session) -> Answer:
-        operation = get_operation(session, name)
+        operation = find_operation(session, name)
         require_planner(session, actor, operation, f"adopt plans of {name}")
         orders = adopt_plan(session, ctx.audit_key, operation, number, actor.username)
         return Answer(200, schemas.AdoptOut(plan=number, orders=len(orders)), {})
@@ -321,7 +321,7 @@ def give(
     order and binds every later plan. Orders are added, never edited, so no `If-Match`."""
 
     def work(session: Session) -> Answer:
-        operation = get_operation(session, name)
+        operation = find_operation(session, name)
         require_planner(session, actor, operation, f"order units of {name}")
         given = give_order(
             session,

@@ -46,6 +46,9 @@ def give_order(
     """Order `unit_code` by hand; it replaces the unit's earlier hand order."""
     unit = _unit(operation, unit_code)
     _check(operation, unit, kind, on, reason)
+    # The unit's row lock queues two planners ordering one unit at once: the second reads
+    # the first's order (committed by then) and supersedes it, so one order stays in force.
+    session.scalars(select(UnitRecord).where(UnitRecord.id == unit.id).with_for_update()).one()
     replaced = [order for order in hand_orders(session, operation) if order.unit == unit_code]
     for order in replaced:
         order.status = "superseded"

@@ -31,8 +31,8 @@ def snapshot(session: Session, name: str | None) -> Scenario:
     stored = export_scenario(session, name)
     operation = get_operation(session, stored.name)
     requirements = [*stored.requirements, *requested(session, operation)]
-    # Validated again: the lines are checked against the operation when they are filed, but
-    # a location or capability may have been removed from the operation since.
+    # Built as a new scenario, so that its field rules run on the requirements added; the
+    # lines' locations and capabilities were checked against the operation when filed.
     stated = Scenario.model_validate(
         stored.model_dump(by_alias=True) | {"requirements": requirements}
     )

@@ -44,6 +44,16 @@ def get_operation(session: Session, name: str | None = None) -> Operation:
     return operations[0]
 
 
+def find_operation(session: Session, name: str) -> Operation:
+    """The operation called `name`, for the API and the pages: unlike `get_operation` (the
+    CLI's, for the server's operator), a miss names no other operation to users who may not
+    know of it."""
+    operation = session.scalars(select(Operation).where(Operation.name == name)).one_or_none()
+    if operation is None:
+        raise NotFound(f"no operation named {name!r}")
+    return operation
+
+
 def _known_names(session: Session) -> str:
     names = [operation.name for operation in list_operations(session)]
     return f" (stored: {', '.join(repr(n) for n in names)})" if names else " (none is stored)"

@@ -11,6 +11,7 @@ from mobilize.agencies.service import find_agency
 from mobilize.auth.models import Role
 from mobilize.auth.service import Actor, covers
 from mobilize.core.errors import InvalidInput, NotFound, Refused
+from mobilize.operations.access import may_read
 from mobilize.operations.models import Operation
 from mobilize.requests import schemas
 from mobilize.requests.access import (
@@ -33,7 +34,7 @@ def create_request(
 ) -> SupportRequest:
     requesting = find_agency(session, actor.agency)
     actor.require(Role.REQUESTER, requesting.path, "file a request for its agency")
-    operation = _operation(session, draft.operation)
+    operation = _operation(session, actor, draft.operation)
     request = SupportRequest(
         number=_next_number(session, operation),
         operation=operation,
@@ -145,13 +146,26 @@ def _law_enforcement(request: SupportRequest) -> tuple[str, ...]:
     return DEFAULT_LAW_ENFORCEMENT
 
 
-def _operation(session: Session, name: str | None) -> Operation | None:
+def _operation(session: Session, actor: Actor, name: str | None) -> Operation | None:
+    """The operation a request is filed for. Its parties file for it; the first request of
+    an operation that has none beyond drafts opens its exchange, whoever files it (so that
+    an agency cannot join an operation under way, and read it, by filing a request)."""
     if name is None:
         return None
     operation = session.scalars(select(Operation).where(Operation.name == name)).one_or_none()
+    unknown = InvalidInput(f"no operation {name!r} that {actor.agency} may file requests for")
     if operation is None:
-        raise InvalidInput(f"no operation {name!r}; import its scenario first")
+        raise unknown
+    if not may_read(session, actor, operation) and _has_exchange(session, operation):
+        raise unknown  # the same answer as for none: the name is not confirmed to outsiders
     return operation
+
+
+def _has_exchange(session: Session, operation: Operation) -> bool:
+    filed = select(SupportRequest.id).where(
+        SupportRequest.operation_id == operation.id, SupportRequest.status != "draft"
+    )
+    return session.scalars(filed.limit(1)).first() is not None
 
 
 def _next_number(session: Session, operation: Operation | None) -> str:

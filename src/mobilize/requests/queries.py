@@ -100,6 +100,7 @@ def list_requests(
     text: str | None = None,
     page: int = 1,
     per_page: int = 20,
+    operation: str | None = None,
 ) -> schemas.RequestPage:
     """The requests the actor is a party to, filtered; newest first.
 
@@ -108,6 +109,8 @@ def list_requests(
     query = select(SupportRequest).order_by(SupportRequest.id.desc())
     if status:
         query = query.where(SupportRequest.status == status)
+    if operation:
+        query = query.join(Operation).where(Operation.name == operation)
     if text:
         # Literal text: a % or _ the user typed is not a wildcard.
         query = query.where(

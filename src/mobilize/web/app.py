@@ -55,13 +55,15 @@ def sign_in_page(request: Request, target: Next = "/") -> HTMLResponse:
 async def sign_in_post(request: Request, ctx: Context) -> HTMLResponse | RedirectResponse:
     form = await posted_form(request)
     expected = request.cookies.get(SIGN_IN_COOKIE)
-    if not expected or not secrets.compare_digest(expected, form.get("form_token", "")):
-        raise Forbidden("the sign-in form is not from this browser; open the sign-in page again")
     username = form.get("username", "").strip()
     target = _safe_next(form.get("next", "/"))
-    attempt = Entry(username[:100] or None, None, "session.start", "user", username[:100] or None)
+    attempt = Entry(username or None, None, "session.start", "user", username or None)
 
     def start(session: Session) -> tuple[str, SignedIn]:
+        if not expected or not secrets.compare_digest(expected, form.get("form_token", "")):
+            raise Forbidden(
+                "the sign-in form is not from this browser; open the sign-in page again"
+            )
         return sign_in(session, ctx.audit_key, username, form.get("password", ""))
 
     try:

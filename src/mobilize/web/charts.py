@@ -125,6 +125,8 @@ def location_map(
 ) -> MapView:
     """Locations on an equirectangular projection of the region the locations and the outline
     span (cosine-corrected at the middle latitude), sized by the personnel there."""
+    if not scenario.locations:
+        return MapView(width, height, "", [])
     drawn = [point for ring in outline for point in ring]
     lats = [location.lat for location in scenario.locations] + [lat for lat, _ in drawn]
     lons = [location.lon for location in scenario.locations] + [lon for _, lon in drawn]

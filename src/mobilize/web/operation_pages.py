@@ -31,7 +31,7 @@ from mobilize.operations.plans import (
     plans_of,
     snapshot,
 )
-from mobilize.operations.service import get_operation, list_operations
+from mobilize.operations.service import find_operation, list_operations
 from mobilize.operations.tasks import task_status
 from mobilize.planning.schemas import PlanDocument
 from mobilize.reports.strength import (
@@ -57,6 +57,7 @@ PlanNumber = Annotated[int, Path(ge=1, le=1_000_000)]
 JobId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Day = Annotated[date | None, Query(ge=date(1900, 1, 1), le=date(2200, 12, 31))]
 OPEN = ("submitted", "in_execution")
+OPEN_SHOWN = 1_000  # per status: all of them, for any operation the pages serve
 REGIONS = json.loads((WEB_ROOT / "regions.json").read_text())
 
 
@@ -71,7 +72,7 @@ class Stand:
 
 
 def _stand(session: Session, who: SignedIn, name: str) -> Stand:
-    operation = get_operation(session, name)
+    operation = find_operation(session, name)
     require_reader(session, who.actor, operation)
     adopted = adopted_plan(session, operation)
     document = plan_document(adopted) if adopted else None
@@ -107,8 +108,10 @@ def dashboard(name: Name, request: Request, ctx: Context, who: User, on: Day = N
         report = strength_on(stand.scenario, stand.plan, day, stand.source)
         requests = [
             (summary, fulfilment(session, who.actor, summary.number))
-            for summary in list_requests(session, who.actor, per_page=200).items
-            if summary.status in OPEN
+            for status in OPEN
+            for summary in list_requests(
+                session, who.actor, status, operation=name, per_page=OPEN_SHOWN
+            ).items
         ]
         tasks = [task_status(task) for task in stand.operation.tasks]
         return {"stand": stand, "day": day, "report": report, "requests": requests, "tasks": tasks}
@@ -155,7 +158,7 @@ def _outline(scenario: Scenario) -> list[list[tuple[float, float]]]:
 @router.get("/operations/{name}/plans", response_class=HTMLResponse)
 def plans(name: Name, request: Request, ctx: Context, who: User) -> HTMLResponse:
     def work(session: Session) -> dict[str, Any]:
-        operation = get_operation(session, name)
+        operation = find_operation(session, name)
         require_reader(session, who.actor, operation)
         return {
             "plans": plans_of(session, operation),
@@ -174,7 +177,7 @@ async def run_plan(name: Name, request: Request, ctx: Context, who: User) -> Red
     limit = _number(form.get("time_limit") or "60", "time limit", 1, 600)
 
     def work(session: Session) -> int:
-        operation = get_operation(session, name)
+        operation = find_operation(session, name)
         require_planner(session, who.actor, operation, f"plan {name}")
         params = plan_params(operation.name, limit)
         return jobs.submit(session, ctx.audit_key, PLAN_JOB, params, who.actor.username).id
@@ -198,7 +201,7 @@ def _number(text: str, what: str, low: float, high: float) -> float:
 
 def _job(session: Session, who: SignedIn, job_id: int) -> JobRecord:
     job = jobs.get_job(session, job_id)
-    operation = get_operation(session, str(job.params.get("operation")))
+    operation = find_operation(session, str(job.params.get("operation")))
     require_reader(session, who.actor, operation)
     return job
 
@@ -210,7 +213,7 @@ def job_page(job_id: JobId, request: Request, ctx: Context, who: User) -> HTMLRe
 
     def work(session: Session) -> dict[str, Any]:
         job = _job(session, who, job_id)
-        operation = get_operation(session, str(job.params.get("operation")))
+        operation = find_operation(session, str(job.params.get("operation")))
         return {
             "job": job_out(job),
             "operation": operation.name,
@@ -238,7 +241,7 @@ async def cancel_job(job_id: JobId, request: Request, ctx: Context, who: User) -
 
     def work(session: Session) -> None:
         job = _job(session, who, job_id)
-        operation = get_operation(session, str(job.params.get("operation")))
+        operation = find_operation(session, str(job.params.get("operation")))
         require_planner(session, who.actor, operation, "cancel plan jobs")
         jobs.request_cancel(session, ctx.audit_key, job_id, who.actor.username)
 
@@ -256,7 +259,7 @@ def compare(
     second: Annotated[int, Query(ge=1)],
 ) -> HTMLResponse:
     def work(session: Session) -> Any:
-        operation = get_operation(session, name)
+        operation = find_operation(session, name)
         require_reader(session, who.actor, operation)
         before = plan_document(get_plan(session, operation, first))
         after = plan_document(get_plan(session, operation, second))
@@ -282,7 +285,7 @@ def plan_page(
     with its reason on hover) and as a table; adopt it."""
 
     def work(session: Session) -> dict[str, Any]:
-        operation = get_operation(session, name)
+        operation = find_operation(session, name)
         require_reader(session, who.actor, operation)
         record = get_plan(session, operation, number)
         others = [plan.number for plan in plans_of(session, operation) if plan.number != number]
@@ -315,7 +318,7 @@ async def adopt(
     checked(ctx, who, form, "plan.adopt", ("plan", f"{name}/plan {number}"))
 
     def work(session: Session) -> None:
-        operation = get_operation(session, name)
+        operation = find_operation(session, name)
         require_planner(session, who.actor, operation, f"adopt plans of {name}")
         adopt_plan(session, ctx.audit_key, operation, number, who.actor.username)
 
@@ -390,7 +393,7 @@ def strength_download(
         return _stand(session, who, name)
 
     stand = audited(ctx, who.actor, "operation.read", ("operation", name), work)
-    first = _day_in(stand.operation, on)
+    first = _day_in(stand.operation, on if on or not to else stand.operation.start)
     last = _day_in(stand.operation, to) if to else first
     if last < first or (last - first) > timedelta(days=366):
         raise InvalidInput(f"from {first} to {last}: a range of at most a year, in order")
@@ -418,7 +421,7 @@ def audit(
     ctx: Context,
     who: User,
     kind: Annotated[str, Query(alias="type", max_length=50)] = "request",
-    object_id: Annotated[str, Query(alias="id", max_length=200)] = "",
+    object_id: Annotated[str, Query(alias="id", max_length=100)] = "",
 ) -> HTMLResponse:
     """One object's audit trail (what the user may read of it), and a verify button."""
     if kind not in AUDITED_TYPES:
@@ -440,11 +443,22 @@ def _require_reader_of(session: Session, who: SignedIn, kind: str, object_id: st
     if kind == "request":
         get_request(session, who.actor, object_id)
         return
-    if kind in ("operation", "plan", "task", "unit"):
-        operation_name = object_id.split("/", 1)[0]
-        require_reader(session, who.actor, get_operation(session, operation_name))
+    if kind == "operation":
+        require_reader(session, who.actor, find_operation(session, object_id))
+        return
+    if kind in ("plan", "task", "unit"):
+        require_reader(session, who.actor, _operation_of(session, object_id))
         return
     raise InvalidInput(f"the {kind} trail is read with `mobilize audit verify`, not here")
+
+
+def _operation_of(session: Session, object_id: str) -> Operation:
+    """The operation of a plan, task or unit id (`<operation>/<part>`); the longest name that
+    fits, since an operation's name may hold a `/` itself."""
+    names = [o.name for o in list_operations(session) if object_id.startswith(o.name + "/")]
+    if not names:
+        raise NotFound(f"no operation holds {object_id!r}")
+    return find_operation(session, max(names, key=len))
 
 
 @router.post("/audit/verify", response_class=HTMLResponse)

@@ -184,19 +184,17 @@ def request_page(number: Number, request: Request, ctx: Context, who: User) -> H
     return page(request, "request.html", who, approvals=by_line, **values)
 
 
-ACTIONS = ("submit", "respond", "decide", "amend", "cancel", "execute", "close")
+Action = Annotated[str, Path(pattern=r"^(submit|respond|decide|amend|cancel|execute|close)$")]
 
 
 @router.post("/requests/{number}/{action}")
 async def act(
-    number: Number, action: str, request: Request, ctx: Context, who: User
+    number: Number, action: Action, request: Request, ctx: Context, who: User
 ) -> RedirectResponse:
     """One action from the request page, at the revision the page showed (a change made
     meanwhile by someone else refuses it, as `If-Match` does in the API)."""
     form = await posted_form(request)
     checked(ctx, who, form, f"request.{action}", ("request", number))
-    if action not in ACTIONS:
-        raise InvalidInput(f"no action {action!r} on a request (one of {', '.join(ACTIONS)})")
     change = Change(number, _whole(form.get("revision"), "revision"))
 
     def work(session: Session) -> object:
@@ -258,11 +256,13 @@ def _decision(form: dict[str, str]) -> schemas.ApprovalInput:
         for name, judgement in form.items()
         if name.startswith("criterion-") and judgement
     }
-    lines = [int(name.removeprefix("line-")) for name in form if name.startswith("line-")]
+    lines = [_whole(name.removeprefix("line-"), name) for name in form if name.startswith("line-")]
+    if not lines:  # never None from a form: None would decide every line the user may
+        raise InvalidInput("tick the lines you decide")
     raw = {
         "version_sha256": form.get("version_sha256", ""),
         "decision": form.get("decision", ""),
-        "lines": lines or None,
+        "lines": lines,
         "criteria": criteria,
     }
     return _valid(schemas.ApprovalInput, raw)
