@@ -1,27 +1,26 @@
 """How fast the web pages answer with the reference operation loaded and a plan adopted.
 
-A real server (uvicorn, one worker, in a thread of this process) on 127.0.0.1 and a signed-in
-client over a real socket; each page asked for REPEATS times after one warm-up; prints the
+A real server (`mobilize serve`: uvicorn, one worker, its own process) on 127.0.0.1 and a
+signed-in client over a real socket; each page asked for REPEATS times after one warm-up; prints the
 median and the 95th percentile per page as a Markdown table for docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import statistics
+import subprocess
+import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import httpx
-import uvicorn
 
-from mobilize.api.app import create_app
 from mobilize.core.db import make_engine, session_scope
 from mobilize.core.migrate import upgrade
-from mobilize.core.settings import Settings
 from mobilize.operations.plans import adopt_plan, snapshot, store_plan
 from mobilize.operations.service import get_operation
 from mobilize.planning.service import PlanRequest, make_plan
@@ -63,17 +62,32 @@ def prepared_database(folder: Path) -> str:
     return url
 
 
-def serve(url: str, folder: Path) -> tuple[uvicorn.Server, threading.Thread, str]:
-    settings = Settings(database_url=url, audit_key=KEY.decode(), audit_key_file=folder / "k")
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    return server, thread, f"http://127.0.0.1:{listener.getsockname()[1]}"
+def serve(url: str, port: int) -> subprocess.Popen[bytes]:
+    """`mobilize serve` in a process of its own, as in use (a server thread in this process
+    would share its interpreter lock with the client and add its switch interval to every
+    answer)."""
+    environment = os.environ | {
+        "MOBILIZE_DATABASE_URL": url,
+        "MOBILIZE_AUDIT_KEY": KEY.decode(),
+    }
+    command = [str(Path(sys.executable).parent / "mobilize"), "serve", "--port", str(port)]
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    server = subprocess.Popen(command, env=environment, **quiet)
+    for _ in range(200):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/sign-in", timeout=1)
+            return server
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("the server did not start")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def signed_in(base: str) -> httpx.Client:
@@ -115,14 +129,15 @@ def measure(client: httpx.Client, path: str) -> tuple[float, float]:
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = prepared_database(Path(folder))
-        server, thread, base = serve(url, Path(folder))
+        port = free_port()
+        server = serve(url, port)
         try:
-            client = signed_in(base)
+            client = signed_in(f"http://127.0.0.1:{port}")
             results = [(path, *measure(client, path)) for path in PAGES]
             client.close()
         finally:
-            server.should_exit = True
-            thread.join()
+            server.terminate()
+            server.wait(timeout=30)
     print(f"| page | median ms | p95 ms |  ({REPEATS} requests each)")
     print("|---|---:|---:|")
     for path, median, p95 in results:
