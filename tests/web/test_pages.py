@@ -281,3 +281,31 @@ def test_malformed_addresses_get_pages_not_500s(signed_in: SignIn) -> None:
         "2018-11-26",
         "2018-11-27",
     }
+
+
+def test_guessing_passwords_is_stopped_after_five_failures(app: FastAPI, site: Site) -> None:
+    def attempt(client: TestClient, password: str) -> int:
+        page = client.get("/sign-in")
+        data = {"form_token": form_token(page.text), "username": "dod.secdef", "password": password}
+        return client.post("/sign-in", data=data, follow_redirects=False).status_code
+
+    with TestClient(app, base_url="https://testserver") as client:
+        assert [attempt(client, f"guess-{i}") for i in range(5)] == [401] * 5
+        assert attempt(client, "pw-dod.secdef-1") == 429  # even the right one, for now
+        refused = client.post(
+            "/sign-in",
+            data={
+                "form_token": form_token(client.get("/sign-in").text),
+                "username": "dod.secdef",
+                "password": "pw-dod.secdef-1",
+            },
+        )
+    assert "failed sign-ins for 'dod.secdef' in the last 15 minutes; try again after" in (
+        refused.text.replace("&#39;", "'")
+    )
+    with session_scope(site.engine) as session:
+        outcomes = session.scalars(
+            select(AuditRecord.outcome).where(AuditRecord.action == "session.start")
+        ).all()
+    assert outcomes.count("unauthenticated") == 5
+    assert outcomes.count("throttled") == 2

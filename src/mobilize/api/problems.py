@@ -23,6 +23,7 @@ from mobilize.core.errors import (
     PreconditionFailed,
     PreconditionRequired,
     Refused,
+    TooManyAttempts,
     Unauthenticated,
 )
 
@@ -38,6 +39,7 @@ STATUSES: dict[type[MobilizeError], int] = {
     InvalidInput: 422,
     InvalidScenario: 422,
     DatabaseNotReady: 503,
+    TooManyAttempts: 429,
 }
 TITLES = {
     400: "Bad request",
@@ -50,6 +52,7 @@ TITLES = {
     415: "Unsupported media type",
     422: "Unprocessable content",
     428: "If-Match required",
+    429: "Too many attempts",
     503: "Database not ready",
 }
 

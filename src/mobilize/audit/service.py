@@ -33,6 +33,7 @@ from mobilize.core.errors import (
     MobilizeError,
     PreconditionFailed,
     Refused,
+    TooManyAttempts,
     Unauthenticated,
 )
 
@@ -146,6 +147,7 @@ OUTCOMES: dict[type[MobilizeError], str] = {
     Forbidden: "denied",
     Refused: "refused",
     PreconditionFailed: "stale",
+    TooManyAttempts: "throttled",
 }
 
 

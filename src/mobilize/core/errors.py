@@ -31,6 +31,10 @@ class Unauthenticated(MobilizeError):
     """No valid credentials: a missing, unknown or revoked token or password."""
 
 
+class TooManyAttempts(MobilizeError):
+    """Too many failed sign-ins for one user name lately: wait before trying again."""
+
+
 class Forbidden(MobilizeError):
     """The actor is known but may not do this (role, agency or separation of duties)."""
 

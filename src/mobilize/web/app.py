@@ -17,7 +17,7 @@ from mobilize.api.context import Context
 from mobilize.audit.service import Entry, run_audited
 from mobilize.auth.sessions import SESSION_LIFETIME, SignedIn, sign_in, sign_out, signed_in
 from mobilize.core.db import session_scope
-from mobilize.core.errors import Forbidden, MobilizeError, Unauthenticated
+from mobilize.core.errors import Forbidden, MobilizeError, TooManyAttempts, Unauthenticated
 from mobilize.web import operation_pages, requests_pages
 from mobilize.web.context import (
     SESSION_COOKIE,
@@ -68,12 +68,12 @@ async def sign_in_post(request: Request, ctx: Context) -> HTMLResponse | Redirec
 
     try:
         token, _ = run_audited(ctx.engine, ctx.audit_key, start, attempt)
-    except Unauthenticated as refused:
+    except (Unauthenticated, TooManyAttempts) as refused:
         return page(
             request,
             "sign_in.html",
             None,
-            401,
+            401 if isinstance(refused, Unauthenticated) else 429,
             next=target,
             token=expected,
             error=refused.message,
