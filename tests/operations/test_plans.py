@@ -9,12 +9,12 @@ from sqlalchemy import Engine
 
 from mobilize.core.db import session_scope
 from mobilize.core.errors import Refused
+from mobilize.operations.orders import orders_in_force
 from mobilize.operations.plans import (
     adopt_plan,
+    adopted_document,
     adopted_plan,
     compare_plans,
-    orders_in_force,
-    plan_document,
     snapshot,
     store_plan,
 )
@@ -35,8 +35,7 @@ def _plan_and_store(engine: Engine) -> tuple[Scenario, PlanDocument, int]:
     """What `mobilize plan --operation` does: snapshot, solve outside the transaction, store."""
     with session_scope(engine) as session:
         scenario = snapshot(session, None)
-        adopted = adopted_plan(session, get_operation(session))
-        previous = plan_document(adopted) if adopted else None
+        previous = adopted_document(session, get_operation(session))
     document = make_plan(scenario, PlanRequest(config=CONFIG, adopted=previous))
     checked = verify_plan(scenario, document)
     assert checked.violations == [], "every plan passes the independent verifier"

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from mobilize.core.db import session_scope
 from mobilize.jobs.worker import Handler, JobContext
-from mobilize.operations.plans import adopted_plan, plan_document, snapshot, store_plan
+from mobilize.operations.plans import adopted_document, snapshot, store_plan
 from mobilize.operations.service import get_operation
 from mobilize.passes.service import PassRequest, with_passes
 from mobilize.planning.service import PlanRequest, make_plan
@@ -28,8 +28,7 @@ def plan_handler(engine: Engine, key: bytes) -> Handler:
     def run(params: dict[str, Any], context: JobContext) -> dict[str, Any]:
         with session_scope(engine) as session:
             scenario = snapshot(session, params["operation"])
-            adopted = adopted_plan(session, get_operation(session, scenario.name))
-            previous = plan_document(adopted) if adopted else None
+            previous = adopted_document(session, get_operation(session, scenario.name))
         config = SolverConfig(
             time_limit=float(params["time_limit"]),
             workers=int(params["workers"]),

@@ -33,8 +33,8 @@ from mobilize.operations.orders import give_order, order_source, unit_orders
 from mobilize.operations.plans import (
     adopt_plan,
     adopted_plan,
+    deployments_source,
     get_plan,
-    plan_document,
     plans_of,
     snapshot,
 )
@@ -351,9 +351,7 @@ def strength(
 
     def work(session: Session) -> schemas.StrengthOut:
         operation = _readable(session, actor, name)
-        adopted = adopted_plan(session, operation)
-        document = plan_document(adopted) if adopted else None
-        source = f"plan {adopted.number} (adopted)" if adopted else "force list"
+        document, source = deployments_source(session, operation)
         report = strength_on(snapshot(session, operation.name), document, on, source)
         return schemas.StrengthOut(
             day=report.day,

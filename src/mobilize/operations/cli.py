@@ -21,13 +21,13 @@ from mobilize.operations.forcelist import (
     read_xlsx,
 )
 from mobilize.operations.forces import current_force_list, replace_force_list
-from mobilize.operations.orders import give_order, order_source, unit_orders
+from mobilize.operations.orders import give_order, order_source, orders_in_force, unit_orders
 from mobilize.operations.plans import (
     adopt_plan,
-    adopted_plan,
+    adopted_document,
     compare_plans,
+    deployments_source,
     get_plan,
-    orders_in_force,
     plan_document,
     plans_of,
     snapshot,
@@ -194,8 +194,7 @@ def operation_snapshot(name: str | None) -> tuple[Scenario, PlanDocument | None]
     it), read in a transaction of its own: the solve that follows must not hold the database."""
     with session_scope(open_engine()) as session:
         scenario = snapshot(session, name)
-        adopted = adopted_plan(session, get_operation(session, scenario.name))
-        return scenario, plan_document(adopted) if adopted else None
+        return scenario, adopted_document(session, get_operation(session, scenario.name))
 
 
 def store_operation_plan(scenario: Scenario, document: PlanDocument) -> int:
@@ -348,10 +347,8 @@ def report_strength(
     last = parse_date(to, "--to") if to else first
     with session_scope(open_engine()) as session:
         found = get_operation(session, operation)
-        adopted = adopted_plan(session, found)
         scenario = snapshot(session, found.name)
-        document = plan_document(adopted) if adopted else None
-        source = f"plan {adopted.number} (adopted)" if adopted else "force list"
+        document, source = deployments_source(session, found)
     reports = [strength_on(scenario, document, day, source) for day in days_between(first, last)]
     if file_format == "csv":
         sys.stdout.write(strength_csv(reports))

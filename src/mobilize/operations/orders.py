@@ -95,14 +95,17 @@ def _check(operation: Operation, unit: UnitRecord, kind: str, on: date, reason: 
         )
 
 
-def hand_orders(session: Session, operation: Operation) -> list[OrderRecord]:
-    """The hand orders in force, by date."""
+def orders_in_force(session: Session, operation: Operation) -> list[OrderRecord]:
+    """The orders in force, by plan or by hand, by date."""
     query = select(OrderRecord).where(
-        OrderRecord.operation_id == operation.id,
-        OrderRecord.plan_id.is_(None),
-        OrderRecord.status == "in force",
+        OrderRecord.operation_id == operation.id, OrderRecord.status == "in force"
     )
     return list(session.scalars(query.order_by(OrderRecord.on, OrderRecord.unit)))
+
+
+def hand_orders(session: Session, operation: Operation) -> list[OrderRecord]:
+    """The hand orders in force, by date."""
+    return [order for order in orders_in_force(session, operation) if order.plan_id is None]
 
 
 def unit_orders(session: Session, operation: Operation, code: str) -> list[OrderRecord]:

@@ -36,9 +36,8 @@ def snapshot(session: Session, name: str | None) -> Scenario:
     stated = Scenario.model_validate(
         stored.model_dump(by_alias=True) | {"requirements": requirements}
     )
-    adopted = adopted_plan(session, operation)
     orders = [HandOrder(o.unit, o.kind, o.on) for o in hand_orders(session, operation)]
-    return apply_hand_orders(stated, orders, plan_document(adopted) if adopted else None)
+    return apply_hand_orders(stated, orders, adopted_document(session, operation))
 
 
 def store_plan(
@@ -120,6 +119,21 @@ def adopted_plan(session: Session, operation: Operation) -> PlanRecord | None:
     return session.scalars(query).one_or_none()
 
 
+def adopted_document(session: Session, operation: Operation) -> PlanDocument | None:
+    """The adopted plan as the contract says, which a re-plan keeps to; None before any."""
+    adopted = adopted_plan(session, operation)
+    return plan_document(adopted) if adopted else None
+
+
+def deployments_source(session: Session, operation: Operation) -> tuple[PlanDocument | None, str]:
+    """Where the operation's figures come from, and its name in a report: the adopted plan,
+    else the force list (the units deployed on the start day, to the end)."""
+    adopted = adopted_plan(session, operation)
+    if adopted is None:
+        return None, "force list"
+    return plan_document(adopted), f"plan {adopted.number} (adopted)"
+
+
 def adopt_plan(
     session: Session, key: bytes, operation: Operation, number: int, actor: str = SYSTEM_ACTOR
 ) -> list[OrderRecord]:
@@ -162,13 +176,6 @@ def adopt_plan(
 
 def _orders(session: Session, plan: PlanRecord) -> list[OrderRecord]:
     return list(session.scalars(select(OrderRecord).where(OrderRecord.plan_id == plan.id)))
-
-
-def orders_in_force(session: Session, operation: Operation) -> list[OrderRecord]:
-    query = select(OrderRecord).where(
-        OrderRecord.operation_id == operation.id, OrderRecord.status == "in force"
-    )
-    return list(session.scalars(query.order_by(OrderRecord.on, OrderRecord.unit)))
 
 
 def _name(operation: Operation, number: int) -> str:

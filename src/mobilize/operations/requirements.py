@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from mobilize.operations.models import Operation
+from mobilize.operations.service import requirement_of
 from mobilize.requests.models import Approval, RequestLine, SupportRequest
 from mobilize.scenario import schemas
 
@@ -36,26 +37,13 @@ class SourcedRequirement:
 
 def requirements_in_force(session: Session, operation: Operation) -> list[SourcedRequirement]:
     """Every requirement the planner must meet, each with its source."""
-    imported = [SourcedRequirement(requirement, "imported") for requirement in _imported(operation)]
+    imported = [SourcedRequirement(requirement_of(r), "imported") for r in operation.requirements]
     return imported + _from_requests(session, operation) + _from_tasks(operation)
 
 
 def requested(session: Session, operation: Operation) -> list[schemas.Requirement]:
     """The requirements the operation's approved request lines make, for its snapshot."""
     return [sourced.requirement for sourced in _from_requests(session, operation)]
-
-
-def _imported(operation: Operation) -> list[schemas.Requirement]:
-    return [
-        schemas.Requirement(
-            location=record.location.code,
-            capability=record.capability.code,
-            personnel=record.personnel,
-            from_=record.starts_on,
-            to=record.ends_on,
-        )
-        for record in operation.requirements
-    ]
 
 
 def _from_tasks(operation: Operation) -> list[SourcedRequirement]:

@@ -211,16 +211,7 @@ def export_scenario(session: Session, name: str | None = None) -> schemas.Scenar
             schemas.Capability(id=r.code, name=r.name) for r in operation.capabilities
         ),
         units=tuple(unit_of(record) for record in operation.units),
-        requirements=tuple(
-            schemas.Requirement(
-                location=r.location.code,
-                capability=r.capability.code,
-                personnel=r.personnel,
-                from_=r.starts_on,
-                to=r.ends_on,
-            )
-            for r in operation.requirements
-        ),
+        requirements=tuple(requirement_of(r) for r in operation.requirements),
         tasks=tuple(
             schemas.Task(
                 id=r.code,
@@ -266,6 +257,16 @@ def _load_complete(session: Session, operation_id: int) -> Operation:
         .execution_options(populate_existing=True)
     )
     return session.scalars(statement).one()
+
+
+def requirement_of(record: RequirementRecord) -> schemas.Requirement:
+    return schemas.Requirement(
+        location=record.location.code,
+        capability=record.capability.code,
+        personnel=record.personnel,
+        from_=record.starts_on,
+        to=record.ends_on,
+    )
 
 
 def unit_of(record: UnitRecord) -> schemas.Unit:

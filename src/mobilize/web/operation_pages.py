@@ -24,8 +24,8 @@ from mobilize.operations.access import may_plan, may_read, require_planner, requ
 from mobilize.operations.models import Operation
 from mobilize.operations.plans import (
     adopt_plan,
-    adopted_plan,
     compare_plans,
+    deployments_source,
     get_plan,
     plan_document,
     plans_of,
@@ -74,9 +74,7 @@ class Stand:
 def _stand(session: Session, who: SignedIn, name: str) -> Stand:
     operation = find_operation(session, name)
     require_reader(session, who.actor, operation)
-    adopted = adopted_plan(session, operation)
-    document = plan_document(adopted) if adopted else None
-    source = f"plan {adopted.number} (adopted)" if adopted else "the force list as it stands"
+    document, source = deployments_source(session, operation)
     return Stand(operation, snapshot(session, operation.name), document, source)
 
 
