@@ -15,7 +15,12 @@ from mobilize.audit.models import AuditRecord
 from mobilize.audit.service import verify_trail
 from mobilize.core.db import session_scope
 from mobilize.core.errors import InvalidInput
-from mobilize.operations.plans import adopt_plan, adopted_plan, plan_document, snapshot, store_plan
+from mobilize.operations.plans import (
+    adopt_plan,
+    adopted_document,
+    snapshot,
+    store_plan,
+)
 from mobilize.operations.requirements import requirements_in_force
 from mobilize.operations.service import get_operation
 from mobilize.operations.tasks import mark_done
@@ -29,7 +34,7 @@ from mobilize.requests.drafts import create_request
 from mobilize.requests.queries import fulfilment, request_out
 from mobilize.requests.service import Change, amend, cancel, decide, respond
 from mobilize.scenario.schemas import Scenario
-from tests.requests.conftest import Demo
+from tests.requests.conftest import Demo, officers_line
 
 OFFICERS = "RFA-2018-0001"
 CONFIG = SolverConfig(time_limit=10, workers=8, seed=0)
@@ -111,14 +116,11 @@ def test_a_cancelled_request_asks_for_nothing(demo: Demo) -> None:
         justification="j",
         operation="Border support 2018",
         lines=[
-            schemas.LineDraft(
-                capability="LEO",
-                component="civilian",
+            officers_line(
                 personnel=30,
                 location="ELC",
                 starts_on=date(2018, 12, 20),
                 ends_on=date(2018, 12, 31),
-                supporting_agency="DOJ",
             )
         ],
     )
@@ -137,14 +139,8 @@ def test_a_cancelled_request_asks_for_nothing(demo: Demo) -> None:
 
 
 def test_a_line_must_ask_for_a_place_and_capability_of_its_operation(demo: Demo) -> None:
-    line = schemas.LineDraft(
-        capability="LEO",
-        component="civilian",
-        personnel=30,
-        location="XXX",
-        starts_on=date(2018, 12, 20),
-        ends_on=date(2018, 12, 31),
-        supporting_agency="DOJ",
+    line = officers_line(
+        personnel=30, location="XXX", starts_on=date(2018, 12, 20), ends_on=date(2018, 12, 31)
     )
     draft = schemas.RequestDraft(
         title="t", justification="j", operation="Border support 2018", lines=[line]
@@ -156,8 +152,7 @@ def test_a_line_must_ask_for_a_place_and_capability_of_its_operation(demo: Demo)
 def _plan_store_adopt(demo: Demo) -> tuple[Scenario, int]:
     with session_scope(demo.engine) as session:
         scenario = snapshot(session, None)
-        adopted = adopted_plan(session, get_operation(session))
-        previous = plan_document(adopted) if adopted else None
+        previous = adopted_document(session, get_operation(session))
     document = make_plan(scenario, PlanRequest(config=CONFIG, adopted=previous))
     assert verify_plan(scenario, document).violations == []
     with session_scope(demo.engine) as session:
@@ -177,7 +172,7 @@ def test_the_reference_story_engineers_done_on_10_december(demo: Demo) -> None:
             mark_done(session, demo.key, operation, task, date(2018, 12, 10), "army.planner")
     scenario, number = _plan_store_adopt(demo)
     with session_scope(demo.engine) as session:
-        plan = plan_document(adopted_plan(session, get_operation(session)))  # type: ignore[arg-type]
+        plan = adopted_document(session, get_operation(session))
         officers = fulfilment(session, demo.actors["dhs.requester"], OFFICERS)
         report = verify_trail(session, demo.key)
         actions = Counter(session.scalars(select(AuditRecord.action)))

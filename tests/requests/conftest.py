@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -15,10 +17,26 @@ from mobilize.api.app import create_app
 from mobilize.auth.service import Actor, actor_named, create_token
 from mobilize.core.db import session_scope
 from mobilize.core.settings import Settings
+from mobilize.requests import schemas
 from mobilize.requests.demo import demo_users, load_demo
 from mobilize.scenario.schemas import Scenario
 
 AUDIT_KEY = b"test-audit-key"
+
+
+def officers_line(**changes: Any) -> schemas.LineDraft:
+    """A line asking DOJ for civilian officers at San Diego, 5 to 20 December 2018;
+    `changes` set any of its fields."""
+    line = {
+        "capability": "LEO",
+        "component": "civilian",
+        "personnel": 10,
+        "location": "SDC",
+        "starts_on": date(2018, 12, 5),
+        "ends_on": date(2018, 12, 20),
+        "supporting_agency": "DOJ",
+    }
+    return schemas.LineDraft.model_validate(line | changes)
 
 
 @dataclass

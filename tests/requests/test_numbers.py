@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from alembic import command
 
 from mobilize.core.db import session_scope
 from mobilize.core.migrate import alembic_config, upgrade
 from mobilize.requests import schemas
 from mobilize.requests.drafts import create_request
-from tests.requests.conftest import Demo
+from tests.requests.conftest import Demo, officers_line
 
 
 def _file(demo: Demo, operation: str) -> str:
-    line = schemas.LineDraft(
-        capability="LEO",
-        component="civilian",
-        personnel=5,
-        location="SDC",
-        starts_on=date(2018, 12, 5),
-        ends_on=date(2018, 12, 20),
-        supporting_agency="DOJ",
-    )
+    line = officers_line(personnel=5)
     draft = schemas.RequestDraft(title="t", justification="j", operation=operation, lines=[line])
     with session_scope(demo.engine) as session:
         return create_request(session, demo.key, demo.actors["dhs.requester"], draft).number

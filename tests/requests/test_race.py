@@ -7,7 +7,6 @@ from __future__ import annotations
 import random
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -21,7 +20,7 @@ from mobilize.core.db import session_scope
 from mobilize.requests import schemas
 from mobilize.requests.models import Approval, SupportRequest
 from mobilize.requests.service import Change, create_request, respond, submit_request
-from tests.requests.conftest import Demo
+from tests.requests.conftest import Demo, officers_line
 
 APPROVERS = 8
 CRITERIA = ("legality", "cost", "appropriateness")
@@ -29,15 +28,7 @@ CRITERIA = ("legality", "cost", "appropriateness")
 
 def _offered_requests(demo: Demo, count: int) -> list[str]:
     requester, responder = demo.actors["dhs.requester"], demo.actors["doj.responder"]
-    line = schemas.LineDraft(
-        capability="LEO",
-        component="civilian",
-        personnel=10,
-        location="SDC",
-        starts_on=date(2018, 12, 5),
-        ends_on=date(2018, 12, 20),
-        supporting_agency="DOJ",
-    )
+    line = officers_line()
     numbers = []
     with session_scope(demo.engine) as session:
         for index in range(count):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import Engine
 
 from mobilize.api.app import create_app
@@ -63,6 +64,13 @@ def form_token(html: str) -> str:
     return found.group(1)
 
 
+def submit_sign_in(client: TestClient, username: str, password: str) -> Response:
+    """Open the sign-in page and post its form, as a browser does (no redirect followed)."""
+    page = client.get("/sign-in")
+    data = {"form_token": form_token(page.text), "username": username, "password": password}
+    return client.post("/sign-in", data=data | {"next": "/"}, follow_redirects=False)
+
+
 SignIn = Callable[[str], TestClient]
 
 
@@ -75,17 +83,7 @@ def signed_in(app: FastAPI) -> Iterator[SignIn]:
         client = TestClient(app, base_url="https://testserver")
         client.__enter__()
         clients.append(client)
-        page = client.get("/sign-in")
-        answer = client.post(
-            "/sign-in",
-            data={
-                "form_token": form_token(page.text),
-                "username": username,
-                "password": password_of(username),
-                "next": "/",
-            },
-            follow_redirects=False,
-        )
+        answer = submit_sign_in(client, username, password_of(username))
         assert answer.status_code == 303, answer.text
         return client
 

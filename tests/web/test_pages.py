@@ -15,7 +15,7 @@ from mobilize.auth.service import add_user
 from mobilize.core.db import session_scope
 from mobilize.jobs.plan_job import PLAN_JOB, plan_handler
 from mobilize.jobs.worker import InProcessWorker
-from tests.web.conftest import OPERATION, SignIn, Site, form_token
+from tests.web.conftest import OPERATION, SignIn, Site, form_token, submit_sign_in
 
 DASHBOARD = f"/operations/{OPERATION}"
 PAGES = (
@@ -41,15 +41,7 @@ def test_pages_need_a_signed_in_user(app: FastAPI) -> None:
 
 def test_a_wrong_password_is_refused_and_recorded(app: FastAPI, site: Site) -> None:
     with TestClient(app, base_url="https://testserver") as client:
-        page = client.get("/sign-in")
-        answer = client.post(
-            "/sign-in",
-            data={
-                "form_token": form_token(page.text),
-                "username": "dhs.requester",
-                "password": "x",
-            },
-        )
+        answer = submit_sign_in(client, "dhs.requester", "x")
     assert answer.status_code == 401
     assert "unknown user or wrong password" in answer.text
     with session_scope(site.engine) as session:
@@ -61,16 +53,7 @@ def test_a_wrong_password_is_refused_and_recorded(app: FastAPI, site: Site) -> N
 
 def test_the_session_cookie_is_secure_http_only_and_strict(app: FastAPI) -> None:
     with TestClient(app, base_url="https://testserver") as client:
-        page = client.get("/sign-in")
-        answer = client.post(
-            "/sign-in",
-            data={
-                "form_token": form_token(page.text),
-                "username": "dhs.requester",
-                "password": "pw-dhs.requester-1",
-            },
-            follow_redirects=False,
-        )
+        answer = submit_sign_in(client, "dhs.requester", "pw-dhs.requester-1")
     cookie = next(v for k, v in answer.headers.multi_items() if k == "set-cookie")
     assert cookie.startswith("mobilize_session=")
     assert {"Secure", "HttpOnly", "SameSite=strict"} <= {p.strip() for p in cookie.split(";")}
@@ -285,21 +268,12 @@ def test_malformed_addresses_get_pages_not_500s(signed_in: SignIn) -> None:
 
 def test_guessing_passwords_is_stopped_after_five_failures(app: FastAPI, site: Site) -> None:
     def attempt(client: TestClient, password: str) -> int:
-        page = client.get("/sign-in")
-        data = {"form_token": form_token(page.text), "username": "dod.secdef", "password": password}
-        return client.post("/sign-in", data=data, follow_redirects=False).status_code
+        return submit_sign_in(client, "dod.secdef", password).status_code
 
     with TestClient(app, base_url="https://testserver") as client:
         assert [attempt(client, f"guess-{i}") for i in range(5)] == [401] * 5
         assert attempt(client, "pw-dod.secdef-1") == 429  # even the right one, for now
-        refused = client.post(
-            "/sign-in",
-            data={
-                "form_token": form_token(client.get("/sign-in").text),
-                "username": "dod.secdef",
-                "password": "pw-dod.secdef-1",
-            },
-        )
+        refused = submit_sign_in(client, "dod.secdef", "pw-dod.secdef-1")
     assert "failed sign-ins for 'dod.secdef' in the last 15 minutes; try again after" in (
         refused.text.replace("&#39;", "'")
     )
