@@ -71,8 +71,9 @@ def serve(url: str, port: int) -> subprocess.Popen[bytes]:
         "MOBILIZE_AUDIT_KEY": KEY.decode(),
     }
     command = [str(Path(sys.executable).parent / "mobilize"), "serve", "--port", str(port)]
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    server = subprocess.Popen(command, env=environment, **quiet)
+    server = subprocess.Popen(
+        command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     for _ in range(200):
         try:
             httpx.get(f"http://127.0.0.1:{port}/sign-in", timeout=1)

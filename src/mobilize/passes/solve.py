@@ -28,6 +28,7 @@ from mobilize.planning.staged import Progress, ProgressListener
 # Rounds of the search (`solve_passes`): the part of the time limit the bounds round may use,
 # and of what it leaves, the part the first level's search may; the later levels have the rest.
 SHARES = {"bounds": 0.3, "home": 0.6}
+FIRST_LEVEL_DONE = "passes: person-days home"  # progress reported when the first level ends
 # Longest CP-SAT search for passes meeting a part's start totals exactly (measured on random
 # posts: found in under 0.6 s, or proved impossible in a few hundredths).
 EXACT_SECONDS = 1.0
@@ -104,7 +105,7 @@ def solve_passes(
         # Few batches are short of their bound: they share the search workers.
         each = max(1, workers // max(1, len(short)))
         list(pool.map(lambda level: level.search(search, each), short))
-        report("passes: person-days home")
+        report(FIRST_LEVEL_DONE)
         later = _Clock(deadline, threads, _units(homes))
         futures = [pool.submit(_later_levels, level, later, per_solve, seed) for level in homes]
         found: list[Pass] = []
