@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -57,7 +58,9 @@ def test_xlsx_keeps_numbers_and_dates_typed(reference_scenario: Scenario) -> Non
     header = [cell.value for cell in sheet[1]]
     deployed = next(row for row in sheet.iter_rows(min_row=2, values_only=True) if row[9])
     assert isinstance(deployed[header.index("strength")], int)
-    assert deployed[header.index("deployed_since")].year == 2018  # a real date cell
+    since = deployed[header.index("deployed_since")]
+    assert isinstance(since, datetime)  # a real date cell (openpyxl reads dates as datetimes)
+    assert since.year == 2018
 
 
 def _changed_csv(scenario: Scenario, row: int, column: str, value: str) -> str:

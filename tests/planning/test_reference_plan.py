@@ -41,7 +41,11 @@ def test_every_police_medical_and_aviation_need_is_covered(plan: PlanDocument) -
 def test_no_engineer_stays_after_the_wire_is_laid(
     plan: PlanDocument, reference_scenario: Scenario
 ) -> None:
-    task_end = {t.location: t.until for t in reference_scenario.tasks if t.capability == "ENG"}
+    task_end = {
+        t.location: t.until
+        for t in reference_scenario.tasks
+        if t.capability == "ENG" and t.until is not None
+    }
     units = {u.id: u for u in reference_scenario.units}
     for deployment in plan.deployments:
         if units[deployment.unit].capability == "ENG":
@@ -63,8 +67,8 @@ def test_units_at_their_maximum_are_relieved_by_fresh_units_in_place(
     ]
     assert must_leave
     for unit in must_leave:
-        (stay,) = [d for d in plan.deployments if d.unit == unit.id] or [None]
-        leaves = stay.to + timedelta(days=1) if stay else reference_scenario.start
+        stays = [d for d in plan.deployments if d.unit == unit.id]
+        leaves = stays[0].to + timedelta(days=1) if stays else reference_scenario.start
         reliefs = [
             a
             for a in arrivals

@@ -89,8 +89,9 @@ def test_concurrent_approvers_one_wins_each_request(demo: Demo, app: FastAPI) ->
                 .where(SupportRequest.number.in_(numbers))
             )
         )
-        attempts = Counter(
-            session.execute(
+        attempts: Counter[tuple[str | None, str]] = Counter(
+            (number, outcome)
+            for number, outcome in session.execute(
                 select(AuditRecord.object_id, AuditRecord.outcome)
                 .where(AuditRecord.action == "request.approve")
                 .where(AuditRecord.object_id.in_(numbers))

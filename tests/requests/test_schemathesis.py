@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -53,7 +54,7 @@ CHECKS = [
     status_code_conformance,
     content_type_conformance,
 ]
-DRAFT = {
+DRAFT: dict[str, Any] = {
     "title": "Fuzzing target",
     "justification": "A request for schemathesis to work on.",
     "lines": [
@@ -152,7 +153,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", _described_app())
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 def test_api_keeps_its_contract(
-    case: schemathesis.Case, data: st.DataObject, fuzzed: Fuzzed
+    case: schemathesis.Case[Any], data: st.DataObject, fuzzed: Fuzzed
 ) -> None:
     user = data.draw(st.sampled_from(USERS), label="user")
     headers = fuzzed.headers(user)
@@ -165,7 +166,7 @@ def test_api_keeps_its_contract(
     case.call_and_validate(headers=headers, checks=CHECKS, app=fuzzed.app)
 
 
-def _takes_if_match(case: schemathesis.Case) -> bool:
+def _takes_if_match(case: schemathesis.Case[Any]) -> bool:
     return any(parameter.name.lower() == "if-match" for parameter in case.operation.headers)
 
 

@@ -230,7 +230,7 @@ def model_decide(
         or in_line(request.requesting, user.agency)
         or user.holds(R, request.requesting)  # may file or amend for it: signs for itself
     )
-    kinds = {Forbidden} if self_approval else set()
+    kinds: set[type[MobilizeError]] = {Forbidden} if self_approval else set()
     if not fresh:
         kinds.add(Refused)
     try:

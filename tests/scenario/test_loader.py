@@ -20,7 +20,9 @@ Document = dict[str, Any]
 
 
 def small_document() -> Document:
-    return yaml.safe_load(SMALL_SCENARIO.read_text())
+    document = yaml.safe_load(SMALL_SCENARIO.read_text())
+    assert isinstance(document, dict)
+    return document
 
 
 def refused(document: Document | str, tmp_path: Path, suffix: str = ".yaml") -> list[str]:

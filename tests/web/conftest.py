@@ -68,7 +68,8 @@ def submit_sign_in(client: TestClient, username: str, password: str) -> Response
     """Open the sign-in page and post its form, as a browser does (no redirect followed)."""
     page = client.get("/sign-in")
     data = {"form_token": form_token(page.text), "username": username, "password": password}
-    return client.post("/sign-in", data=data | {"next": "/"}, follow_redirects=False)
+    answer: Response = client.post("/sign-in", data=data | {"next": "/"}, follow_redirects=False)
+    return answer
 
 
 SignIn = Callable[[str], TestClient]
