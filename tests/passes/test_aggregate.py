@@ -1,18 +1,23 @@
-"""The start-totals bound of a post and the passes that meet it, against the full CP-SAT model."""
+"""The start-totals bound of a post, the passes that meet it (against the full CP-SAT model),
+and the exchanges that improve the later levels without touching the first."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 
 import pytest
 from ortools.sat.python import cp_model
 
 from mobilize.passes.aggregate import blocks_of, meet_totals, passes_meeting_bound, start_totals
-from mobilize.passes.evaluate import Pass, pass_score
+from mobilize.passes.evaluate import Pass, overlap_block_days, pass_score
+from mobilize.passes.exchange import exchange_passes
 from mobilize.passes.generator import random_pass_instance
 from mobilize.passes.instance import PassInstance, PassUnit
 from mobilize.passes.model import build_pass_model
 from mobilize.passes.solve import away_exceeds_slack, solve_passes
+
+_LATER = math.inf  # no deadline: exchanges run until none helps
 
 
 def _posts(instance: PassInstance) -> dict[tuple[str, str], tuple[PassUnit, ...]]:
@@ -109,3 +114,50 @@ def test_a_random_problem_is_proved_on_its_first_level() -> None:
     assert home.status == "optimal"
     assert home.objective == home.bound == -pass_score(instance, passes)[0]
     assert not away_exceeds_slack(instance, passes)
+
+
+def _post(units: tuple[PassUnit, ...], room: int, window: int = 8) -> PassInstance:
+    return PassInstance(
+        first_day=random_pass_instance(1).first_day,
+        window=window,
+        length=4,
+        weights=(1,) * window,
+        units=units,
+        covered={("A", "MP"): (room,) * window},
+        required={("A", "MP"): (0,) * window},
+    )
+
+
+def test_exchanges_part_blocks_of_one_unit_and_keep_the_days_at_home() -> None:
+    # Each unit's two blocks away together; exchanging one of X's with one of Y's parts both.
+    units = tuple(PassUnit(name, "MP", "A", 200, 10.0, (100, 100), (0, 4)) for name in "XY")
+    instance = _post(units, room=200)
+    together = [Pass("X", 0, 100), Pass("X", 0, 100), Pass("Y", 4, 100), Pass("Y", 4, 100)]
+    parted = exchange_passes(instance, units, together, instance.slack(("A", "MP")), _LATER)
+    assert overlap_block_days(instance, tuple(parted)) == 0
+    assert sorted((p.unit, p.start) for p in parted) == [("X", 0), ("X", 4), ("Y", 0), ("Y", 4)]
+    assert pass_score(instance, tuple(parted))[0] == pass_score(instance, tuple(together))[0]
+    _assert_valid(instance, parted)
+
+
+def test_exchanges_hand_a_pass_to_a_nearer_home() -> None:
+    far = PassUnit("far", "MP", "A", 50, 250.0, (50,), (0,))
+    near = PassUnit("near", "MP", "A", 50, 20.0, (50,), (0,))
+    instance = _post((far, near), room=50, window=4)
+    handed = exchange_passes(
+        instance, (far, near), [Pass("far", 0, 50)], instance.slack(("A", "MP")), _LATER
+    )
+    assert handed == [Pass("near", 0, 50)]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_exchanges_never_worsen_a_level_nor_break_coverage(seed: int) -> None:
+    instance = random_pass_instance(100, locations=1, seed=seed)
+    for cell, units in _posts(instance).items():
+        slack = instance.slack(cell)
+        _, passes = passes_meeting_bound(instance, units, slack)
+        exchanged = exchange_passes(instance, units, passes, slack, _LATER)
+        before, after = pass_score(instance, tuple(passes)), pass_score(instance, tuple(exchanged))
+        assert after[0] == before[0]
+        assert after[1:] <= before[1:]
+        _assert_valid(instance, exchanged)

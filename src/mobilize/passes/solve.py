@@ -19,6 +19,7 @@ from ortools.sat.python import cp_model
 
 from mobilize.passes.aggregate import StartTotals, passes_meeting_bound
 from mobilize.passes.evaluate import PASS_LEVELS, Pass, away_by_cell, pass_score
+from mobilize.passes.exchange import exchange_passes
 from mobilize.passes.instance import PassInstance, PassUnit
 from mobilize.passes.model import PassModel, build_pass_model, extract_passes, hint_passes
 from mobilize.planning.cpsat import configured_solver
@@ -32,6 +33,9 @@ FIRST_LEVEL_DONE = "passes: person-days home"  # progress reported when the firs
 # Longest CP-SAT search for passes meeting a part's start totals exactly (measured on random
 # posts: found in under 0.6 s, or proved impossible in a few hundredths).
 EXACT_SECONDS = 1.0
+# Share of a batch's later-level time the exchanges of `passes.exchange` may use before CP-SAT
+# (measured: they take a fifth of the blocks together away; CP-SAT, after them, little more).
+EXCHANGE_SHARE = 0.5
 # Share of the later levels' time each may use; time a level does not use passes on.
 LEVEL_SHARES = {"together": 0.5, "distance": 0.5}
 # Each cell is its own model (measured: a 27-unit cell is proved or within a person-day or two
@@ -257,9 +261,23 @@ def _later_levels(
 ) -> tuple[tuple[Pass, ...], list[StageDocument]]:
     """The levels after the first for one batch, the first held at the value found."""
     time_limit = clock.share(len(home.units))
+    began = time.perf_counter()
+    passes = _exchanged(home, began + time_limit * EXCHANGE_SHARE)
     built = build_pass_model(home.instance, home.units)
     built.model.add(built.levels["home"] <= -home.value)
-    return _staged(built, home.passes, PASS_LEVELS[1:], time_limit, workers, seed, [home.stage()])
+    left = max(0.05, time_limit - (time.perf_counter() - began))
+    return _staged(built, passes, PASS_LEVELS[1:], left, workers, seed, [home.stage()])
+
+
+def _exchanged(home: _HomeLevel, deadline: float) -> tuple[Pass, ...]:
+    """The batch's passes improved part by part by `passes.exchange` (the first level kept)."""
+    instance, found = home.instance, []
+    for members in _parts(home.units).values():
+        ids = {unit.id for unit in members}
+        slack = instance.slack(members[0].cell) if members[0].counts else None
+        mine = [granted for granted in home.passes if granted.unit in ids]
+        found.extend(exchange_passes(instance, members, mine, slack, deadline))
+    return tuple(sorted(found))
 
 
 def _home(instance: PassInstance, passes: tuple[Pass, ...] | list[Pass]) -> int:
