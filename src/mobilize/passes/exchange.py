@@ -71,6 +71,8 @@ class _Post:
         """Move passes to start days of the same value."""
         improved = False
         for index, granted in enumerate(self.plan):
+            if self.late():
+                break
             value = self.instance.value(granted.start)
             for start in self.units[granted.unit].starts:
                 if start == granted.start or self.instance.value(start) != value:
@@ -105,6 +107,8 @@ class _Post:
         improved = False
         free = self._free_blocks()
         for index, granted in enumerate(self.plan):
+            if self.late():
+                break
             for other in list(free[granted.personnel]):
                 if other == granted.unit or granted.start not in self.units[other].starts:
                     continue

@@ -30,6 +30,8 @@ from mobilize.planning.staged import Progress, ProgressListener
 # and of what it leaves, the part the first level's search may; the later levels have the rest.
 SHARES = {"bounds": 0.3, "home": 0.6}
 FIRST_LEVEL_DONE = "passes: person-days home"  # progress reported when the first level ends
+# A CP-SAT search given less time than this is not started (loading the model takes longer).
+SHORTEST_SOLVE = 0.05
 # Longest CP-SAT search for passes meeting a part's start totals exactly (measured on random
 # posts: found in under 0.6 s, or proved impossible in a few hundredths).
 EXACT_SECONDS = 1.0
@@ -144,7 +146,7 @@ class _Clock:
             left = max(0.0, self.deadline - time.perf_counter())
             share = left * self.threads * units / max(1, self.units_left)
             self.units_left -= units
-        return max(0.05, min(share, left))
+        return min(share, left)
 
 
 def _batches(instance: PassInstance) -> Iterator[tuple[PassUnit, ...]]:
@@ -218,7 +220,10 @@ class _HomeLevel:
         built = build_pass_model(self.instance, self.units)
         hint_passes(built, self.passes)
         built.model.minimize(built.levels["home"])
-        solver = configured_solver(clock.share(len(self.units)), workers, self.seed)
+        time_limit = clock.share(len(self.units))
+        if time_limit < SHORTEST_SOLVE:
+            return
+        solver = configured_solver(time_limit, workers, self.seed)
         if solver.solve(built.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             self.bound = min(self.bound, round(-solver.best_objective_bound))
             self._keep(extract_passes(built, solver))
@@ -263,10 +268,20 @@ def _later_levels(
     time_limit = clock.share(len(home.units))
     began = time.perf_counter()
     passes = _exchanged(home, began + time_limit * EXCHANGE_SHARE)
+    left = time_limit - (time.perf_counter() - began)
+    if left < SHORTEST_SOLVE:  # the time limit is reached: the exchanged passes stand
+        later = [_unsolved(home.instance, level, passes) for level in PASS_LEVELS[1:]]
+        return passes, [home.stage(), *later]
     built = build_pass_model(home.instance, home.units)
     built.model.add(built.levels["home"] <= -home.value)
-    left = max(0.05, time_limit - (time.perf_counter() - began))
     return _staged(built, passes, PASS_LEVELS[1:], left, workers, seed, [home.stage()])
+
+
+def _unsolved(instance: PassInstance, level: str, passes: tuple[Pass, ...]) -> StageDocument:
+    """A level no search improved in time: the value of the passes as they are, the trivial
+    bound (both later levels count things, never below 0)."""
+    value = pass_score(instance, passes)[PASS_LEVELS.index(level)]
+    return StageDocument(level=level, status="feasible", seconds=0.0, objective=value, bound=0)
 
 
 def _exchanged(home: _HomeLevel, deadline: float) -> tuple[Pass, ...]:
@@ -306,11 +321,8 @@ def _staged(
         status = solver.solve(built.model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             # No plan in time: the last level's plan stands, with the trivial bound.
-            held = pass_score(built.instance, best)[PASS_LEVELS.index(level)]
-            stages.append(
-                StageDocument(level=level, status="feasible", seconds=0.0, objective=held, bound=0)
-            )
-            built.model.add(built.levels[level] <= held)
+            stages.append(_unsolved(built.instance, level, best))
+            built.model.add(built.levels[level] <= round(stages[-1].objective))
             continue
         value = round(solver.objective_value)
         stages.append(
