@@ -1,6 +1,7 @@
 """The pass planner against first fit, on random pass problems of 2,000 and 4,000 units.
 
-Run with `make bench` or `python benchmarks/passes.py [--sizes 2000:10,4000:30] [--workers 8]`.
+Run with `make bench` or
+`python benchmarks/passes.py [--sizes 2000:10,4000:30] [--seeds 1,2,3] [--workers 8]`.
 Each problem: 3 blocks per unit, a 14-day window, 4-day passes, 12 locations x 6 capabilities,
 each post able to spare 15-60% of its people on any day (`passes.generator`). Each solve runs in
 its own process, so its peak memory is its own. Prints a Markdown table for docs/benchmarks.md.
@@ -28,8 +29,8 @@ from mobilize.planning.staged import Progress
 CASES = ((2_000, 10.0), (4_000, 30.0))  # (units, seconds): the issue's targets
 
 
-def run_one(units: int, time_limit: float, workers: int) -> dict[str, object]:
-    instance = random_pass_instance(units, blocks=3, window=14, length=4, seed=1)
+def run_one(units: int, time_limit: float, workers: int, seed: int) -> dict[str, object]:
+    instance = random_pass_instance(units, blocks=3, window=14, length=4, seed=seed)
     began = time.perf_counter()
     greedy = greedy_passes(instance)
     greedy_seconds = time.perf_counter() - began
@@ -45,6 +46,7 @@ def run_one(units: int, time_limit: float, workers: int) -> dict[str, object]:
     home = -pass_score(instance, passes)[0]
     return {
         "units": units,
+        "seed": seed,
         "blocks": sum(len(unit.blocks) for unit in instance.units),
         "time_limit": time_limit,
         "seconds": round(seconds, 1),
@@ -67,9 +69,9 @@ def run_one(units: int, time_limit: float, workers: int) -> dict[str, object]:
     }
 
 
-def measure(units: int, time_limit: float, workers: int) -> dict[str, object]:
+def measure(units: int, time_limit: float, workers: int, seed: int) -> dict[str, object]:
     command = [sys.executable, __file__, "--one", str(units), "--time-limit", str(time_limit)]
-    command += ["--workers", str(workers)]
+    command += ["--workers", str(workers), "--seed", str(seed)]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     result: dict[str, object] = json.loads(output.strip().splitlines()[-1])
     return result
@@ -80,7 +82,7 @@ def table_row(result: dict[str, object]) -> str:
     assert isinstance(home, int)
     assert isinstance(greedy, int)
     cells = [
-        f"{result['units']:,} units, {result['blocks']:,} blocks",
+        f"{result['units']:,} units, {result['blocks']:,} blocks, seed {result['seed']}",
         f"{result['seconds']} (limit {result['time_limit']:.0f})",
         f"{result['first_level_seconds']}",
         f"{result['status']} {result['levels']}",
@@ -108,9 +110,11 @@ def main() -> None:
         help="units:seconds,...",
     )
     parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--seeds", default="1,2,3", help="problems to generate (one row each)")
+    parser.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.one is not None:
-        print(json.dumps(run_one(options.one, options.time_limit, options.workers)))
+        print(json.dumps(run_one(options.one, options.time_limit, options.workers, options.seed)))
         return
     print(
         "| problem | seconds | first level done | status (levels) | weighted person-days home "
@@ -120,7 +124,9 @@ def main() -> None:
     print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for case in options.sizes.split(","):
         units, seconds = case.split(":")
-        print(table_row(measure(int(units), float(seconds), options.workers)), flush=True)
+        for seed in options.seeds.split(","):
+            result = measure(int(units), float(seconds), options.workers, int(seed))
+            print(table_row(result), flush=True)
 
 
 if __name__ == "__main__":

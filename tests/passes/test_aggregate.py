@@ -9,7 +9,13 @@ from collections import Counter, defaultdict
 import pytest
 from ortools.sat.python import cp_model
 
-from mobilize.passes.aggregate import blocks_of, meet_totals, passes_meeting_bound, start_totals
+from mobilize.passes.aggregate import (
+    blocks_of,
+    meet_totals,
+    passes_meeting_bound,
+    start_totals,
+    whole_block_bound,
+)
 from mobilize.passes.evaluate import Pass, overlap_block_days, pass_score
 from mobilize.passes.exchange import exchange_passes
 from mobilize.passes.generator import random_pass_instance
@@ -60,8 +66,11 @@ def test_the_bound_is_never_below_the_optimum_and_met_passes_are_optimal(seed: i
     for cell, units in _posts(instance).items():
         totals, passes = passes_meeting_bound(instance, units, instance.slack(cell))
         optimum = _optimum(instance, units)
+        whole = whole_block_bound(instance, units, instance.slack(cell))
         _assert_valid(instance, passes)
         assert totals.bound >= optimum
+        assert whole is not None
+        assert totals.bound >= whole >= optimum
         assert _home(instance, passes) <= optimum
         met += _home(instance, passes) == totals.bound
     assert met > 0  # the point of the bound: most posts are proved without a search
@@ -161,3 +170,17 @@ def test_exchanges_never_worsen_a_level_nor_break_coverage(seed: int) -> None:
         assert after[0] == before[0]
         assert after[1:] <= before[1:]
         _assert_valid(instance, exchanged)
+
+
+def test_a_bound_far_above_the_optimum_is_brought_down_to_it() -> None:
+    # Room for 150 on the one start day; two blocks of 100 cannot both go. The start totals
+    # (and whole blocks, both units being free every day) allow 150 people, 600 person-days;
+    # the optimum is one block, 400. CP-SAT's questions bring the bound down to it.
+    units = tuple(PassUnit(name, "MP", "A", 100, 10.0, (100,), (0,)) for name in "XY")
+    instance = _post(units, room=150, window=4)
+    assert start_totals(instance, units, instance.slack(("A", "MP"))).bound == 600
+    passes, solver = solve_passes(instance, time_limit=5, workers=2)
+    home = solver.stages[0]
+    assert home.status == "optimal"
+    assert home.objective == home.bound == 400
+    assert len(passes) == 1

@@ -14,10 +14,11 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from mobilize.passes.aggregate import StartTotals, passes_meeting_bound
+from mobilize.passes.aggregate import passes_meeting_bound, whole_block_bound
 from mobilize.passes.evaluate import PASS_LEVELS, Pass, away_by_cell, pass_score
 from mobilize.passes.exchange import exchange_passes
 from mobilize.passes.instance import PassInstance, PassUnit
@@ -26,15 +27,12 @@ from mobilize.planning.cpsat import configured_solver
 from mobilize.planning.schemas import SolverDocument, SolverStatus, StageDocument
 from mobilize.planning.staged import Progress, ProgressListener
 
-# Rounds of the search (`solve_passes`): the part of the time limit the bounds round may use,
-# and of what it leaves, the part the first level's search may; the later levels have the rest.
-SHARES = {"bounds": 0.3, "home": 0.6}
+# Of the time the bounds round leaves (`solve_passes`), the part the first level's search may
+# use; the later levels have the rest.
+SHARES = {"home": 0.8}
 FIRST_LEVEL_DONE = "passes: person-days home"  # progress reported when the first level ends
 # A CP-SAT search given less time than this is not started (loading the model takes longer).
 SHORTEST_SOLVE = 0.05
-# Longest CP-SAT search for passes meeting a part's start totals exactly (measured on random
-# posts: found in under 0.6 s, or proved impossible in a few hundredths).
-EXACT_SECONDS = 1.0
 # Share of a batch's later-level time the exchanges of `passes.exchange` may use before CP-SAT
 # (measured: they take a fifth of the blocks together away; CP-SAT, after them, little more).
 EXCHANGE_SHARE = 0.5
@@ -102,8 +100,7 @@ def solve_passes(
             listener(Progress(stage, time.perf_counter() - began, home, bound))
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        exact = _Clock(began + time_limit * SHARES["bounds"], threads, _units(homes))
-        list(pool.map(lambda level: level.meet_bounds(exact), homes))
+        list(pool.map(lambda level: level.meet_bounds(), homes))
         report("passes: bounds met")
         short = [level for level in homes if not level.proved]
         left = deadline - time.perf_counter()
@@ -170,10 +167,23 @@ def _parts(units: tuple[PassUnit, ...]) -> dict[str, tuple[PassUnit, ...]]:
     return {key: tuple(parts[key]) for key in sorted(parts)}
 
 
+@dataclass
+class _Part:
+    """Units sharing coverage rows (`_parts`), their best passes so far and proved bound."""
+
+    units: tuple[PassUnit, ...]
+    slack: tuple[int, ...] | None
+    passes: tuple[Pass, ...]
+    value: int
+    bound: int
+
+
 class _HomeLevel:
-    """The first level of one batch: each part's start-totals bound and the passes that meet
-    it (`passes.aggregate`); for a part they do not, CP-SAT looks for passes meeting the
-    part's start totals exactly; if still short, CP-SAT searches the whole batch."""
+    """The first level of one batch, part by part: the start-totals bound and passes that
+    meet it (`passes.aggregate`); for a part they do not, the whole-block bound, then CP-SAT
+    asked for passes reaching the bound, the bound lowered by one each time it proves there
+    are none (the bound is at most a few person-days above the optimum, and each such proof
+    takes CP-SAT hundredths of a second, where minimising takes it seconds)."""
 
     def __init__(
         self,
@@ -183,51 +193,93 @@ class _HomeLevel:
         workers: int,
         seed: int,
     ):
-        ids = {unit.id for unit in units}
         self.instance = instance
         self.units = units
         self.workers = workers
         self.seed = seed
-        self.passes = tuple(granted for granted in hint if granted.unit in ids)
-        self.value = _home(instance, self.passes)
-        self.bound = sum(unit.strength * max(map(instance.value, unit.starts)) for unit in units)
-        self.status = "feasible"
         self.seconds = 0.0
+        self.parts = []
+        for members in _parts(units).values():
+            ids = {unit.id for unit in members}
+            passes = tuple(granted for granted in hint if granted.unit in ids)
+            slack = instance.slack(members[0].cell) if members[0].counts else None
+            most = sum(unit.strength * max(map(instance.value, unit.starts)) for unit in members)
+            self.parts.append(_Part(members, slack, passes, _home(instance, passes), most))
+
+    @property
+    def value(self) -> int:
+        return sum(part.value for part in self.parts)
+
+    @property
+    def bound(self) -> int:
+        return sum(part.bound for part in self.parts)
+
+    @property
+    def passes(self) -> tuple[Pass, ...]:
+        return tuple(granted for part in self.parts for granted in part.passes)
 
     @property
     def proved(self) -> bool:
         return self.value >= self.bound
 
-    def meet_bounds(self, clock: _Clock) -> None:
-        """Cheap for most batches, so the round's deadline, not a share, limits each."""
+    def meet_bounds(self) -> None:
         began = time.perf_counter()
-        bound, found = 0, []
-        for members in _parts(self.units).values():
-            slack = self.instance.slack(members[0].cell) if members[0].counts else None
-            totals, passes = passes_meeting_bound(self.instance, members, slack)
-            bound += totals.bound
-            if _home(self.instance, passes) < totals.bound:
-                passes = self._exact(members, totals, passes, clock.deadline - time.perf_counter())
-            found.extend(passes)
-        self.bound = bound
-        self._keep(tuple(found))
+        for part in self.parts:
+            totals, passes = passes_meeting_bound(self.instance, part.units, part.slack)
+            part.bound = totals.bound
+            self._keep(part, tuple(passes))
         self.seconds += time.perf_counter() - began
 
     def search(self, clock: _Clock, workers: int) -> None:
-        """CP-SAT on the whole batch from the best passes so far; its bound, when lower,
-        replaces the start totals' (both are proved)."""
+        """The parts still short of their bound, until the batch's share of the time is up."""
         began = time.perf_counter()
-        built = build_pass_model(self.instance, self.units)
-        hint_passes(built, self.passes)
-        built.model.minimize(built.levels["home"])
-        time_limit = clock.share(len(self.units))
-        if time_limit < SHORTEST_SOLVE:
-            return
-        solver = configured_solver(time_limit, workers, self.seed)
-        if solver.solve(built.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            self.bound = min(self.bound, round(-solver.best_objective_bound))
-            self._keep(extract_passes(built, solver))
+        deadline = began + clock.share(len(self.units))
+        for part in self.parts:
+            if part.value < part.bound:
+                whole = whole_block_bound(self.instance, part.units, part.slack)
+                part.bound = min(part.bound, part.bound if whole is None else whole)
+                self._lower_bound(part, deadline, workers)
         self.seconds += time.perf_counter() - began
+
+    def _lower_bound(self, part: _Part, deadline: float, workers: int) -> None:
+        """Ask CP-SAT for passes reaching a value just under the bound: a proof that there are
+        none lowers the bound below it, and the next value asked is twice as far down;
+        passes found raise the value, and the next question is the bound again. Questions
+        close above the optimum are answered fastest (most in hundredths of a second; asking
+        halfway down instead was measured slower: passes of a given value near the optimum
+        are hard to find). A question unanswered in half the time left ends the asking, and
+        CP-SAT then maximises the part's days at home with the rest."""
+        built = build_pass_model(self.instance, part.units)
+        step = 0
+        while part.value < part.bound:
+            left = deadline - time.perf_counter()
+            if left < SHORTEST_SOLVE:
+                return
+            asked = max(part.value + 1, part.bound - step)
+            reach = built.model.add(built.levels["home"] <= -asked)
+            hint_passes(built, part.passes)
+            solver = configured_solver(left / 2, workers, self.seed)
+            status = solver.solve(built.model)
+            reach.proto.clear_linear()  # the next question asks for another value
+            if status == cp_model.INFEASIBLE:
+                part.bound, step = asked - 1, 2 * step + 1
+            elif status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                self._keep(part, extract_passes(built, solver))
+                step = 0
+            else:
+                self._maximise(part, built, deadline, workers)
+                return
+
+    def _maximise(self, part: _Part, built: PassModel, deadline: float, workers: int) -> None:
+        left = deadline - time.perf_counter()
+        if left < SHORTEST_SOLVE:
+            return
+        built.model.minimize(built.levels["home"])
+        hint_passes(built, part.passes)
+        solver = configured_solver(left, workers, self.seed)
+        if solver.solve(built.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            part.bound = min(part.bound, round(-solver.best_objective_bound))
+            self._keep(part, extract_passes(built, solver))
 
     def stage(self) -> StageDocument:
         return StageDocument(
@@ -238,27 +290,10 @@ class _HomeLevel:
             bound=self.bound,
         )
 
-    def _keep(self, passes: tuple[Pass, ...]) -> None:
+    def _keep(self, part: _Part, passes: tuple[Pass, ...]) -> None:
         value = _home(self.instance, passes)
-        if value > self.value:
-            self.passes, self.value = passes, value
-
-    def _exact(
-        self, members: tuple[PassUnit, ...], totals: StartTotals, passes: list[Pass], limit: float
-    ) -> list[Pass]:
-        """Passes of the part whose personnel per start day are exactly `totals`, if CP-SAT
-        finds them in `limit` (else the passes given)."""
-        if limit <= 0.01:
-            return passes
-        built = build_pass_model(self.instance, members)
-        for start, total in enumerate(totals.totals):
-            keys = [key for key in built.count if key[2] == start]
-            built.model.add(sum(key[1] * built.count[key] for key in keys) == total)
-        hint_passes(built, tuple(passes))
-        solver = configured_solver(min(limit, EXACT_SECONDS), self.workers, self.seed)
-        if solver.solve(built.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return list(extract_passes(built, solver))
-        return passes
+        if value > part.value:
+            part.passes, part.value = passes, value
 
 
 def _later_levels(
