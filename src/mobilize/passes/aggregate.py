@@ -44,6 +44,9 @@ Slack = tuple[int, ...] | None  # a post's room per window day; None: no coverag
 # some only with random ties; posts whose optimum is below their bound never can, so more
 # attempts only cost time (3-4 ms each).
 TRIES = 60
+# Units free every day share totals in `whole_block_bound` only when they have more blocks than
+# this: with fewer, keeping them whole is cheap and exact.
+SHARED_BLOCKS = 12
 WHOLE_BLOCK_SECONDS = 1.0  # measured: the whole-block bound is solved in 0.01-0.07 s
 RANDOM_TIES = 30
 
@@ -135,20 +138,25 @@ def whole_block_bound(
     instance: PassInstance, units: tuple[PassUnit, ...], slack: Slack
 ) -> int | None:
     """A bound at most `start_totals`': the units that may start a pass on any day of the
-    window share one personnel total per start day, as there; every other unit's blocks are
+    window share one personnel total per start day, as there (unless they have few blocks:
+    then they are kept whole too, and the bound is the optimum); every other unit's blocks are
     kept whole (counted per size and start day, as in the full model). Those units' few
     blocks and start days are where the shares of `start_totals` split blocks most; keeping
     them whole costs a few dozen integers more and often gives the optimum itself."""
     every_day = tuple(range(instance.window - instance.length + 1))
+    shared = [unit for unit in units if unit.starts == every_day]
+    if sum(len(unit.blocks) for unit in shared) <= SHARED_BLOCKS:
+        shared = []  # few: kept whole like the others
     model = cp_model.CpModel()
     starting: dict[int, list[cp_model.LinearExprT]] = defaultdict(list)
-    anywhen = sum(unit.strength for unit in units if unit.starts == every_day)
-    shares = [model.new_int_var(0, anywhen, f"y[{start}]") for start in every_day]
-    model.add(sum(shares) <= anywhen)
-    for start, share in zip(every_day, shares, strict=True):
-        starting[start].append(share)
+    if shared:
+        anywhen = sum(unit.strength for unit in shared)
+        shares = [model.new_int_var(0, anywhen, f"y[{start}]") for start in every_day]
+        model.add(sum(shares) <= anywhen)
+        for start, share in zip(every_day, shares, strict=True):
+            starting[start].append(share)
     for unit in units:
-        if unit.starts == every_day:
+        if unit in shared:
             continue
         for size, blocks in unit.block_sizes:
             counts = [model.new_int_var(0, blocks, f"n[{unit.id},{size},{s}]") for s in unit.starts]
@@ -171,12 +179,14 @@ def whole_block_bound(
 
 def passes_meeting_bound(
     instance: PassInstance, units: tuple[PassUnit, ...], slack: Slack, tries: int = TRIES
-) -> tuple[StartTotals, list[Pass]]:
-    """The post's bound (with start totals reaching it), and the best passes `meet_totals`
-    makes in up to `tries` attempts over a few start totals reaching it (the first attempt to
-    meet the bound ends the search)."""
+) -> tuple[int, list[Pass]]:
+    """The post's bound, and the best passes `meet_totals` makes in up to `tries` attempts
+    over start totals reaching `start_totals`' bound. When the first attempt falls short,
+    the bound becomes the lower of that and `whole_block_bound`: when that is lower no start
+    totals can be met, so the attempts stop (as they do when the bound is met)."""
     blocks = blocks_of(units)
     first = start_totals(instance, units, slack)
+    bound = first.bound
     best: list[Pass] = []
     best_value = -1
     for attempt in range(tries):
@@ -188,9 +198,12 @@ def passes_meeting_bound(
         value = sum(granted.personnel * instance.value(granted.start) for granted in passes)
         if value > best_value:
             best, best_value = passes, value
-        if value == first.bound:
+        if attempt == 0 and value < bound:
+            whole = whole_block_bound(instance, units, slack)
+            bound = bound if whole is None else min(bound, whole)
+        if best_value >= bound or bound < first.bound:
             break
-    return first, best
+    return bound, best
 
 
 def meet_totals(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from mobilize.passes.aggregate import passes_meeting_bound, whole_block_bound
+from mobilize.passes.aggregate import passes_meeting_bound
 from mobilize.passes.evaluate import PASS_LEVELS, Pass, away_by_cell, pass_score
 from mobilize.passes.exchange import exchange_passes
 from mobilize.passes.instance import PassInstance, PassUnit
@@ -179,11 +179,10 @@ class _Part:
 
 
 class _HomeLevel:
-    """The first level of one batch, part by part: the start-totals bound and passes that
-    meet it (`passes.aggregate`); for a part they do not, the whole-block bound, then CP-SAT
-    asked for passes reaching the bound, the bound lowered by one each time it proves there
-    are none (the bound is at most a few person-days above the optimum, and each such proof
-    takes CP-SAT hundredths of a second, where minimising takes it seconds)."""
+    """The first level of one batch, part by part: the bound and passes that meet it
+    (`passes.aggregate.passes_meeting_bound`); for a part they do not, CP-SAT asked whether
+    passes reach values just under the bound (`_lower_bound`: each answer takes it
+    hundredths of a second on most posts, where maximising takes it seconds)."""
 
     def __init__(
         self,
@@ -225,8 +224,7 @@ class _HomeLevel:
     def meet_bounds(self) -> None:
         began = time.perf_counter()
         for part in self.parts:
-            totals, passes = passes_meeting_bound(self.instance, part.units, part.slack)
-            part.bound = totals.bound
+            part.bound, passes = passes_meeting_bound(self.instance, part.units, part.slack)
             self._keep(part, tuple(passes))
         self.seconds += time.perf_counter() - began
 
@@ -236,8 +234,6 @@ class _HomeLevel:
         deadline = began + clock.share(len(self.units))
         for part in self.parts:
             if part.value < part.bound:
-                whole = whole_block_bound(self.instance, part.units, part.slack)
-                part.bound = min(part.bound, part.bound if whole is None else whole)
                 self._lower_bound(part, deadline, workers)
         self.seconds += time.perf_counter() - began
 
