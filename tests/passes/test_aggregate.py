@@ -3,7 +3,9 @@ and the exchanges that improve the later levels without touching the first."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import random
 from collections import Counter, defaultdict
 
 import pytest
@@ -19,7 +21,7 @@ from mobilize.passes.aggregate import (
 from mobilize.passes.evaluate import Pass, overlap_block_days, pass_score
 from mobilize.passes.exchange import exchange_passes
 from mobilize.passes.generator import random_pass_instance
-from mobilize.passes.instance import PassInstance, PassUnit
+from mobilize.passes.instance import PassInstance, PassUnit, split_into_blocks
 from mobilize.passes.model import build_pass_model
 from mobilize.passes.solve import away_exceeds_slack, solve_passes
 
@@ -185,3 +187,48 @@ def test_a_bound_far_above_the_optimum_is_brought_down_to_it() -> None:
     assert home.status == "optimal"
     assert home.objective == home.bound == 400
     assert len(passes) == 1
+
+
+def _odd_post(seed: int) -> tuple[PassInstance, tuple[PassUnit, ...]]:
+    """A small post with odd weights, room and start windows, where CP-SAT has reported a
+    whole bound as a float just under it (199.99999999999997)."""
+    rng = random.Random(seed)
+    length = rng.randint(2, 4)
+    window = length + rng.randint(1, 6)
+    base = random_pass_instance(rng.randint(3, 16), window=window, length=length, seed=seed)
+    units = []
+    for unit in base.units:
+        strength = rng.randint(5, 60)
+        first, last = (0, window - length)
+        if rng.random() >= 0.6 and window - length > 0:
+            first, last = sorted(rng.sample(range(window - length + 1), 2))
+        units.append(
+            dataclasses.replace(
+                unit,
+                location="A",
+                capability="MP",
+                strength=strength,
+                blocks=split_into_blocks(strength, rng.randint(1, 3)),
+                starts=tuple(range(first, last + 1)),
+            )
+        )
+    total = sum(unit.strength for unit in units)
+    instance = dataclasses.replace(
+        base,
+        units=tuple(units),
+        covered={("A", "MP"): (total,) * window},
+        required={("A", "MP"): tuple(total - rng.randint(0, total // 2) for _ in range(window))},
+        weights=tuple(rng.choice((1, 2, 5)) for _ in range(window)),
+    )
+    return instance, tuple(units)
+
+
+@pytest.mark.parametrize("seed", [216, 473, 512, 797, *range(10)])
+def test_bounds_hold_on_posts_with_odd_weights(seed: int) -> None:
+    instance, units = _odd_post(seed)
+    slack = instance.slack(("A", "MP"))
+    bound, passes = passes_meeting_bound(instance, units, slack)
+    optimum = _optimum(instance, units)
+    assert bound >= optimum
+    assert _home(instance, passes) <= optimum
+    _assert_valid(instance, passes)

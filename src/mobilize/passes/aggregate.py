@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -135,14 +136,19 @@ class _TotalsModel:
 
 
 def whole_block_bound(
-    instance: PassInstance, units: tuple[PassUnit, ...], slack: Slack
+    instance: PassInstance,
+    units: tuple[PassUnit, ...],
+    slack: Slack,
+    time_limit: float = WHOLE_BLOCK_SECONDS,
 ) -> int | None:
-    """A bound at most `start_totals`': the units that may start a pass on any day of the
-    window share one personnel total per start day, as there (unless they have few blocks:
-    then they are kept whole too, and the bound is the optimum); every other unit's blocks are
-    kept whole (counted per size and start day, as in the full model). Those units' few
-    blocks and start days are where the shares of `start_totals` split blocks most; keeping
-    them whole costs a few dozen integers more and often gives the optimum itself."""
+    """A bound, most often below `start_totals`': the units that may start a pass on any day of
+    the window share one personnel total per start day, as there (unless they have few blocks
+    between them: then they are kept whole too, and the bound, solved to the end, is the
+    optimum); every other unit's blocks are kept whole (counted per size and start day, as in
+    the full model). Those units' few blocks and start days are where the shares of
+    `start_totals` split blocks most; keeping them whole costs a few dozen integers more and
+    often gives the optimum itself. Limited to `time_limit` (its bound is valid at any time);
+    None when CP-SAT gives no answer in it."""
     every_day = tuple(range(instance.window - instance.length + 1))
     shared = [unit for unit in units if unit.starts == every_day]
     if sum(len(unit.blocks) for unit in shared) <= SHARED_BLOCKS:
@@ -171,25 +177,34 @@ def whole_block_bound(
     model.maximize(sum(instance.value(start) * totals[start] for start in every_day))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = WHOLE_BLOCK_SECONDS
+    solver.parameters.max_time_in_seconds = max(0.01, time_limit)
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None  # no answer in time: no tighter bound
-    return math.floor(solver.best_objective_bound)  # proved, whether or not solved to the end
+    # Proved whether or not solved to the end. CP-SAT may give a whole bound as a float just
+    # under it (199.99999999999997), so it is rounded, not floored, below a tolerance.
+    return math.floor(solver.best_objective_bound + 1e-6)
 
 
 def passes_meeting_bound(
-    instance: PassInstance, units: tuple[PassUnit, ...], slack: Slack, tries: int = TRIES
+    instance: PassInstance,
+    units: tuple[PassUnit, ...],
+    slack: Slack,
+    deadline: float = math.inf,
+    tries: int = TRIES,
 ) -> tuple[int, list[Pass]]:
     """The post's bound, and the best passes `meet_totals` makes in up to `tries` attempts
-    over start totals reaching `start_totals`' bound. When the first attempt falls short,
-    the bound becomes the lower of that and `whole_block_bound`: when that is lower no start
-    totals can be met, so the attempts stop (as they do when the bound is met)."""
+    (none started after `deadline` but the first) over start totals reaching `start_totals`'
+    bound. When the first attempt falls short, the bound becomes the lower of that and
+    `whole_block_bound`: when that is lower no start totals can be met, so the attempts stop
+    (as they do when the bound is met)."""
     blocks = blocks_of(units)
     first = start_totals(instance, units, slack)
     bound = first.bound
     best: list[Pass] = []
     best_value = -1
     for attempt in range(tries):
+        if attempt > 0 and time.perf_counter() >= deadline:
+            break
         totals = (
             first if attempt == 0 else other_totals(instance, units, slack, first.bound, attempt)
         )
@@ -199,7 +214,8 @@ def passes_meeting_bound(
         if value > best_value:
             best, best_value = passes, value
         if attempt == 0 and value < bound:
-            whole = whole_block_bound(instance, units, slack)
+            left = min(WHOLE_BLOCK_SECONDS, deadline - time.perf_counter())
+            whole = whole_block_bound(instance, units, slack, left)
             bound = bound if whole is None else min(bound, whole)
         if best_value >= bound or bound < first.bound:
             break
@@ -249,8 +265,8 @@ def _preference(
     ranked = []
     for block in sorted(blocks, key=lambda b: (b.distance_km, b.unit, -b.personnel)):
         busy = away_until.get(block.unit, -1) >= start
-        last = ties.random() if ties is not None else block.distance_km
-        ranked.append(((block.last, busy, seen[block.unit], last), block))
+        tie = ties.random() if ties is not None else block.distance_km
+        ranked.append(((block.last, busy, seen[block.unit], tie), block))
         seen[block.unit] += 1
     ranked.sort(key=lambda pair: pair[0])
     return [block for _, block in ranked]

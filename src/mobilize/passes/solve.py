@@ -27,9 +27,11 @@ from mobilize.planning.cpsat import configured_solver
 from mobilize.planning.schemas import SolverDocument, SolverStatus, StageDocument
 from mobilize.planning.staged import Progress, ProgressListener
 
-# Of the time the bounds round leaves (`solve_passes`), the part the first level's search may
-# use; the later levels have the rest.
-SHARES = {"home": 0.8}
+# The part of the time limit the bounds round may use (it needs far less but on pathological
+# posts), and of the time it leaves, the part the first level's questions may use; the later
+# levels have the rest.
+BOUNDS_SHARE = 0.3
+HOME_SHARE = 0.8
 FIRST_LEVEL_DONE = "passes: person-days home"  # progress reported when the first level ends
 # A CP-SAT search given less time than this is not started (loading the model takes longer).
 SHORTEST_SOLVE = 0.05
@@ -91,7 +93,7 @@ def solve_passes(
     threads = max(1, min(workers, os.cpu_count() or 1, len(batches)))
     # Many small models: one search worker each measured best; a lone model gets them all.
     per_solve = max(1, workers // threads) if len(batches) <= threads else 1
-    homes = [_HomeLevel(instance, units, hint, per_solve, seed) for units in batches]
+    homes = [_HomeLevel(instance, units, hint, seed) for units in batches]
 
     def report(stage: str) -> None:
         if listener is not None:
@@ -100,11 +102,12 @@ def solve_passes(
             listener(Progress(stage, time.perf_counter() - began, home, bound))
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        list(pool.map(lambda level: level.meet_bounds(), homes))
+        bounds_end = began + time_limit * BOUNDS_SHARE
+        list(pool.map(lambda level: level.meet_bounds(bounds_end), homes))
         report("passes: bounds met")
         short = [level for level in homes if not level.proved]
         left = deadline - time.perf_counter()
-        search = _Clock(time.perf_counter() + left * SHARES["home"], threads, _units(short))
+        search = _Clock(time.perf_counter() + left * HOME_SHARE, threads, _units(short))
         # Few batches are short of their bound: they share the search workers.
         each = max(1, workers // max(1, len(short)))
         list(pool.map(lambda level: level.search(search, each), short))
@@ -189,19 +192,17 @@ class _HomeLevel:
         instance: PassInstance,
         units: tuple[PassUnit, ...],
         hint: tuple[Pass, ...],
-        workers: int,
         seed: int,
     ):
         self.instance = instance
         self.units = units
-        self.workers = workers
         self.seed = seed
         self.seconds = 0.0
         self.parts = []
         for members in _parts(units).values():
             ids = {unit.id for unit in members}
             passes = tuple(granted for granted in hint if granted.unit in ids)
-            slack = instance.slack(members[0].cell) if members[0].counts else None
+            slack = _slack_of(instance, members)
             most = sum(unit.strength * max(map(instance.value, unit.starts)) for unit in members)
             self.parts.append(_Part(members, slack, passes, _home(instance, passes), most))
 
@@ -221,10 +222,12 @@ class _HomeLevel:
     def proved(self) -> bool:
         return self.value >= self.bound
 
-    def meet_bounds(self) -> None:
+    def meet_bounds(self, deadline: float) -> None:
         began = time.perf_counter()
         for part in self.parts:
-            part.bound, passes = passes_meeting_bound(self.instance, part.units, part.slack)
+            part.bound, passes = passes_meeting_bound(
+                self.instance, part.units, part.slack, deadline
+            )
             self._keep(part, tuple(passes))
         self.seconds += time.perf_counter() - began
 
@@ -245,6 +248,8 @@ class _HomeLevel:
         halfway down instead was measured slower: passes of a given value near the optimum
         are hard to find). A question unanswered in half the time left ends the asking, and
         CP-SAT then maximises the part's days at home with the rest."""
+        if deadline - time.perf_counter() < SHORTEST_SOLVE:
+            return
         built = build_pass_model(self.instance, part.units)
         step = 0
         while part.value < part.bound:
@@ -299,12 +304,14 @@ def _later_levels(
     time_limit = clock.share(len(home.units))
     began = time.perf_counter()
     passes = _exchanged(home, began + time_limit * EXCHANGE_SHARE)
-    left = time_limit - (time.perf_counter() - began)
-    if left < SHORTEST_SOLVE:  # the time limit is reached: the exchanged passes stand
+    if time_limit - (time.perf_counter() - began) < SHORTEST_SOLVE:
+        # the time limit is reached: the exchanged passes stand
         later = [_unsolved(home.instance, level, passes) for level in PASS_LEVELS[1:]]
         return passes, [home.stage(), *later]
     built = build_pass_model(home.instance, home.units)
-    built.model.add(built.levels["home"] <= -home.value)
+    # Held exactly, so that the first level's figures describe the plan returned.
+    built.model.add(built.levels["home"] == -home.value)
+    left = max(SHORTEST_SOLVE, time_limit - (time.perf_counter() - began))
     return _staged(built, passes, PASS_LEVELS[1:], left, workers, seed, [home.stage()])
 
 
@@ -320,10 +327,15 @@ def _exchanged(home: _HomeLevel, deadline: float) -> tuple[Pass, ...]:
     instance, found = home.instance, []
     for members in _parts(home.units).values():
         ids = {unit.id for unit in members}
-        slack = instance.slack(members[0].cell) if members[0].counts else None
+        slack = _slack_of(instance, members)
         mine = [granted for granted in home.passes if granted.unit in ids]
         found.extend(exchange_passes(instance, members, mine, slack, deadline))
     return tuple(sorted(found))
+
+
+def _slack_of(instance: PassInstance, members: tuple[PassUnit, ...]) -> tuple[int, ...] | None:
+    """A part's room per day (`_parts`): its post's, or None for a unit counting nowhere."""
+    return instance.slack(members[0].cell) if members[0].counts else None
 
 
 def _home(instance: PassInstance, passes: tuple[Pass, ...] | list[Pass]) -> int:
