@@ -18,7 +18,7 @@ from mobilize.passes.aggregate import (
     start_totals,
     whole_block_bound,
 )
-from mobilize.passes.evaluate import Pass, overlap_block_days, pass_score
+from mobilize.passes.evaluate import Pass, overlap_block_days, pass_score, weighted_days_home
 from mobilize.passes.exchange import exchange_passes
 from mobilize.passes.generator import random_pass_instance
 from mobilize.passes.instance import PassInstance, PassUnit, split_into_blocks
@@ -46,10 +46,6 @@ def _optimum(instance: PassInstance, units: tuple[PassUnit, ...]) -> int:
     return -round(solver.objective_value)
 
 
-def _home(instance: PassInstance, passes: list[Pass]) -> int:
-    return -pass_score(instance, tuple(passes))[0]
-
-
 def _assert_valid(instance: PassInstance, passes: list[Pass]) -> None:
     """Each pass of a block the unit has, on a start day it may use; coverage kept."""
     units = instance.unit_by_id
@@ -74,8 +70,8 @@ def test_the_bound_is_never_below_the_optimum_and_met_passes_are_optimal(seed: i
         assert whole is not None
         assert totals.bound >= whole >= optimum
         assert bound >= optimum
-        assert _home(instance, passes) <= optimum
-        met += _home(instance, passes) == bound
+        assert weighted_days_home(instance, passes) <= optimum
+        met += weighted_days_home(instance, passes) == bound
     assert met > 0  # the point of the bound: most posts are proved without a search
 
 
@@ -230,5 +226,5 @@ def test_bounds_hold_on_posts_with_odd_weights(seed: int) -> None:
     bound, passes = passes_meeting_bound(instance, units, slack)
     optimum = _optimum(instance, units)
     assert bound >= optimum
-    assert _home(instance, passes) <= optimum
+    assert weighted_days_home(instance, passes) <= optimum
     _assert_valid(instance, passes)

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from mobilize.passes.evaluate import Pass
+from mobilize.passes.evaluate import Pass, weighted_days_home
 from mobilize.passes.instance import PassInstance, PassUnit
 
 Slack = tuple[int, ...] | None  # a post's room per window day; None: no coverage rule
@@ -107,21 +107,15 @@ class _TotalsModel:
         windows: dict[tuple[int, int], int] = defaultdict(int)  # personnel per start window
         for block in blocks_of(units):
             windows[(block.first, block.last)] += block.personnel
-        starts = range(instance.window - instance.length + 1)
         self.model = cp_model.CpModel()
-        starting: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        starting: dict[int, list[cp_model.LinearExprT]] = defaultdict(list)
         for (first, last), personnel in windows.items():
             days = range(first, last + 1)
             shares = [self.model.new_int_var(0, personnel, f"y[{first},{last},{s}]") for s in days]
             self.model.add(sum(shares) <= personnel)
             for start, share in zip(days, shares, strict=True):
                 starting[start].append(share)
-        self.totals = [sum(starting[start]) for start in starts]
-        if slack is not None:
-            for day in range(instance.window):
-                away = [self.totals[s] for s in starts if s <= day < s + instance.length]
-                self.model.add(sum(away) <= slack[day])
-        self.value = sum(instance.value(start) * self.totals[start] for start in starts)
+        self.totals, self.value = _within_room(self.model, instance, starting, slack)
 
     def solved(self) -> StartTotals:
         solver = cp_model.CpSolver()
@@ -169,12 +163,8 @@ def whole_block_bound(
             model.add(sum(counts) <= blocks)
             for start, count in zip(unit.starts, counts, strict=True):
                 starting[start].append(size * count)
-    totals = [sum(starting[start]) for start in every_day]
-    if slack is not None:
-        for day in range(instance.window):
-            away = [totals[s] for s in every_day if s <= day < s + instance.length]
-            model.add(sum(away) <= slack[day])
-    model.maximize(sum(instance.value(start) * totals[start] for start in every_day))
+    _, value = _within_room(model, instance, starting, slack)
+    model.maximize(value)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = max(0.01, time_limit)
@@ -183,6 +173,23 @@ def whole_block_bound(
     # Proved whether or not solved to the end. CP-SAT may give a whole bound as a float just
     # under it (199.99999999999997), so it is rounded, not floored, below a tolerance.
     return math.floor(solver.best_objective_bound + 1e-6)
+
+
+def _within_room(
+    model: cp_model.CpModel,
+    instance: PassInstance,
+    starting: dict[int, list[cp_model.LinearExprT]],
+    slack: Slack,
+) -> tuple[list[cp_model.LinearExprT], cp_model.LinearExprT]:
+    """The personnel starting on each start day (the sum of `starting`'s terms), held within
+    the post's room on every day, and the weighted days at home they give."""
+    starts = range(instance.window - instance.length + 1)
+    totals = [sum(starting[start]) for start in starts]
+    if slack is not None:
+        for day in range(instance.window):
+            away = [totals[s] for s in starts if s <= day < s + instance.length]
+            model.add(sum(away) <= slack[day])
+    return totals, sum(instance.value(start) * totals[start] for start in starts)
 
 
 def passes_meeting_bound(
@@ -210,7 +217,7 @@ def passes_meeting_bound(
         )
         ties = random.Random(attempt) if attempt >= RANDOM_TIES else None
         passes = meet_totals(instance, blocks, totals.totals, ties)
-        value = sum(granted.personnel * instance.value(granted.start) for granted in passes)
+        value = weighted_days_home(instance, passes)
         if value > best_value:
             best, best_value = passes, value
         if attempt == 0 and value < bound:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from mobilize.passes.instance import PassInstance
@@ -40,7 +41,7 @@ def away_by_cell(
     return dict(away)
 
 
-def overlap_block_days(instance: PassInstance, passes: tuple[Pass, ...]) -> int:
+def overlap_block_days(instance: PassInstance, passes: Collection[Pass]) -> int:
     """Block-days on which a block of a unit is away together with another of the same unit."""
     per_unit: dict[str, list[int]] = defaultdict(lambda: [0] * instance.window)
     for granted in passes:
@@ -52,9 +53,13 @@ def overlap_block_days(instance: PassInstance, passes: tuple[Pass, ...]) -> int:
 def pass_score(instance: PassInstance, passes: tuple[Pass, ...]) -> PassScore:
     """Lower is better, level by level."""
     units = instance.unit_by_id
-    home = sum(granted.personnel * instance.value(granted.start) for granted in passes)
     distance = sum(round(units[granted.unit].distance_km) * granted.personnel for granted in passes)
-    return (-home, overlap_block_days(instance, passes), distance)
+    return (-weighted_days_home(instance, passes), overlap_block_days(instance, passes), distance)
+
+
+def weighted_days_home(instance: PassInstance, passes: Collection[Pass]) -> int:
+    """The first level: person-days at home, each day weighted by the policy."""
+    return sum(granted.personnel * instance.value(granted.start) for granted in passes)
 
 
 def person_days_home(instance: PassInstance, passes: tuple[Pass, ...]) -> int:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
-from mobilize.passes.evaluate import Pass
+from mobilize.passes.evaluate import Pass, overlap_block_days
 from mobilize.passes.instance import PassInstance, PassUnit
 
 LaterScore = tuple[int, int]  # (block-days away together, person-km)
@@ -166,11 +166,7 @@ class _Post:
 
     def _together(self, unit: str) -> int:
         """Block-days on which a block of `unit` is away with another of its blocks."""
-        away: dict[int, int] = defaultdict(int)
-        for index in self.of_unit[unit]:
-            for day in self.instance.days_away(self.plan[index].start):
-                away[day] += 1
-        return sum(count - 1 for count in away.values() if count > 1)
+        return overlap_block_days(self.instance, [self.plan[i] for i in self.of_unit[unit]])
 
     def _add(self, start: int, personnel: int) -> None:
         for day in self.instance.days_away(start):

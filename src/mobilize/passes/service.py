@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mobilize.core.errors import MobilizeError
-from mobilize.passes.evaluate import Pass, pass_score, person_days_home
+from mobilize.passes.evaluate import Pass, person_days_home, weighted_days_home
 from mobilize.passes.instance import PassInstance, PassPolicy, build_pass_instance
 from mobilize.passes.reasons import withheld_reasons
 from mobilize.passes.solve import greedy_passes, solve_passes
@@ -112,7 +112,7 @@ def _planning_document(
         eligible_units=len(problem.units),
         blocks=sum(blocks.values()),
         person_days_home=person_days_home(problem, passes),
-        weighted_person_days_home=-pass_score(problem, passes)[0],
+        weighted_person_days_home=weighted_days_home(problem, passes),
         withheld=[
             WithheldPassDocument(
                 unit=unit_id, blocks=blocks[unit_id], passes=given[unit_id], reason=reason

@@ -1,9 +1,11 @@
-"""Solving the pass problem: a greedy first-fit baseline, and staged CP-SAT.
+"""Solving the pass problem: a greedy first-fit baseline, and the staged search.
 
 Staged as the drawdown planner is (see `planning.staged`): the most weighted days at home
 first, then that value held while blocks of one unit are spread out, then held again while
-nearer homes are preferred. Cells (location, capability) share nothing, so each is its own
-model: small, proved fast, and the sum of their bounds is the problem's bound.
+nearer homes are preferred. Posts (location, capability) share nothing, so each is solved on
+its own and the sum of their bounds is the problem's bound: the first level by the bounds and
+subset sums of `passes.aggregate`, then CP-SAT's answers for the posts still short; the later
+levels by the exchanges of `passes.exchange`, then CP-SAT (`solve_passes`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from mobilize.passes.aggregate import passes_meeting_bound
-from mobilize.passes.evaluate import PASS_LEVELS, Pass, away_by_cell, pass_score
+from mobilize.passes.evaluate import (
+    PASS_LEVELS,
+    Pass,
+    away_by_cell,
+    pass_score,
+    weighted_days_home,
+)
 from mobilize.passes.exchange import exchange_passes
 from mobilize.passes.instance import PassInstance, PassUnit
 from mobilize.passes.model import PassModel, build_pass_model, extract_passes, hint_passes
@@ -202,9 +210,11 @@ class _HomeLevel:
         for members in _parts(units).values():
             ids = {unit.id for unit in members}
             passes = tuple(granted for granted in hint if granted.unit in ids)
-            slack = _slack_of(instance, members)
+            # a part's room per day: its post's, or none for a unit counting nowhere
+            slack = instance.slack(members[0].cell) if members[0].counts else None
             most = sum(unit.strength * max(map(instance.value, unit.starts)) for unit in members)
-            self.parts.append(_Part(members, slack, passes, _home(instance, passes), most))
+            value = weighted_days_home(instance, passes)
+            self.parts.append(_Part(members, slack, passes, value, most))
 
     @property
     def value(self) -> int:
@@ -292,7 +302,7 @@ class _HomeLevel:
         )
 
     def _keep(self, part: _Part, passes: tuple[Pass, ...]) -> None:
-        value = _home(self.instance, passes)
+        value = weighted_days_home(self.instance, passes)
         if value > part.value:
             part.passes, part.value = passes, value
 
@@ -324,22 +334,11 @@ def _unsolved(instance: PassInstance, level: str, passes: tuple[Pass, ...]) -> S
 
 def _exchanged(home: _HomeLevel, deadline: float) -> tuple[Pass, ...]:
     """The batch's passes improved part by part by `passes.exchange` (the first level kept)."""
-    instance, found = home.instance, []
-    for members in _parts(home.units).values():
-        ids = {unit.id for unit in members}
-        slack = _slack_of(instance, members)
-        mine = [granted for granted in home.passes if granted.unit in ids]
-        found.extend(exchange_passes(instance, members, mine, slack, deadline))
+    found = []
+    for part in home.parts:
+        mine = list(part.passes)
+        found.extend(exchange_passes(home.instance, part.units, mine, part.slack, deadline))
     return tuple(sorted(found))
-
-
-def _slack_of(instance: PassInstance, members: tuple[PassUnit, ...]) -> tuple[int, ...] | None:
-    """A part's room per day (`_parts`): its post's, or None for a unit counting nowhere."""
-    return instance.slack(members[0].cell) if members[0].counts else None
-
-
-def _home(instance: PassInstance, passes: tuple[Pass, ...] | list[Pass]) -> int:
-    return sum(granted.personnel * instance.value(granted.start) for granted in passes)
 
 
 def _staged(
