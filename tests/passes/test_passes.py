@@ -6,13 +6,16 @@ from datetime import date
 from typing import Any
 
 import pytest
+from ortools.sat.python import cp_model
 
+from mobilize.passes import solve as solve_module
 from mobilize.passes.evaluate import overlap_block_days, pass_score
 from mobilize.passes.generator import random_pass_instance
 from mobilize.passes.instance import PassInstance, PassUnit, split_into_blocks
 from mobilize.passes.reasons import withheld_reasons
 from mobilize.passes.service import NoPassWindow, PassRequest, plan_passes
 from mobilize.passes.solve import away_exceeds_slack, greedy_passes, solve_passes
+from mobilize.planning.cpsat import configured_solver
 from mobilize.planning.schemas import PassDocument, PlanDocument
 from mobilize.planning.service import PlanRequest, make_plan
 from mobilize.planning.solve import SolverConfig
@@ -170,7 +173,9 @@ def test_random_problems_keep_coverage_and_beat_first_fit(seed: int) -> None:
     assert solver.objective is not None
     assert solver.objective <= solver.bound  # days at home: the bound is a maximum
     assert -pass_score(instance, passes)[0] >= solver.objective
-    assert overlap_block_days(instance, passes) >= 0
+    # every level's figure describes the passes returned
+    home, together, distance = pass_score(instance, passes)
+    assert [stage.objective for stage in solver.stages] == [-home, together, distance]
 
 
 @pytest.fixture(scope="module")
@@ -234,3 +239,29 @@ def test_verify_refuses_passes_that_break_the_rules(reference_scenario: Scenario
     assert "days away; a pass is 4" in text
     assert "not a unit deployed in this plan" in text
     assert "at least" in text  # coverage
+
+
+def test_a_time_limit_too_short_to_search_still_gives_honest_figures(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No CP-SAT search is started with less time than it takes to load a model: the
+    passes found so far stand, each later level reported with its value and the trivial
+    bound."""
+    limits: list[float] = []
+
+    def recording(time_limit: float, *args: Any, **kwargs: Any) -> cp_model.CpSolver:
+        limits.append(time_limit)
+        return configured_solver(time_limit, *args, **kwargs)
+
+    monkeypatch.setattr(solve_module, "configured_solver", recording)
+    instance = random_pass_instance(60, blocks=3, window=10, length=3, locations=3, seed=1)
+    passes, solver = solve_passes(instance, time_limit=0.4, workers=2)
+    assert all(limit >= solve_module.SHORTEST_SOLVE for limit in limits)
+    assert not away_exceeds_slack(instance, passes)
+    assert pass_score(instance, passes) <= pass_score(instance, greedy_passes(instance))
+    home, together, distance = solver.stages
+    assert home.objective == -pass_score(instance, passes)[0]
+    assert together.objective == overlap_block_days(instance, passes)
+    assert distance.objective == pass_score(instance, passes)[2]
+    assert together.bound <= together.objective
+    assert distance.bound <= distance.objective

@@ -264,8 +264,8 @@ class _HomeLevel:
         step = 0
         while part.value < part.bound:
             left = deadline - time.perf_counter()
-            if left < SHORTEST_SOLVE:
-                return
+            if left / 2 < SHORTEST_SOLVE:
+                return  # a question may take half the time left: too little to load a model
             asked = max(part.value + 1, part.bound - step)
             reach = built.model.add(built.levels["home"] <= -asked)
             hint_passes(built, part.passes)
@@ -358,11 +358,13 @@ def _staged(
         left = time_limit - (time.perf_counter() - began)
         share = LEVEL_SHARES[level] / sum(LEVEL_SHARES[name] for name in levels[position:])
         built.model.minimize(built.levels[level])
-        solver = configured_solver(max(0.02, left * share), workers, seed)
+        status = cp_model.UNKNOWN
         level_began = time.perf_counter()
-        status = solver.solve(built.model)
+        if left * share >= SHORTEST_SOLVE:
+            solver = configured_solver(left * share, workers, seed)
+            status = solver.solve(built.model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            # No plan in time: the last level's plan stands, with the trivial bound.
+            # No plan in time (or no time): the last level's plan stands, the trivial bound.
             stages.append(_unsolved(built.instance, level, best))
             built.model.add(built.levels[level] <= round(stages[-1].objective))
             continue
@@ -379,7 +381,23 @@ def _staged(
         best = extract_passes(built, solver)
         built.model.add(built.levels[level] <= value)
         hint_passes(built, best)
-    return best, stages
+    return best, _described_by(built.instance, best, stages)
+
+
+def _described_by(
+    instance: PassInstance, passes: tuple[Pass, ...], stages: list[StageDocument]
+) -> list[StageDocument]:
+    """Each later level's objective as the passes returned have it. A level below one solved
+    is only held (`<=`), so the plan it ends with can be better there than the value found
+    (and CP-SAT's count of blocks together can exceed the plan's: `extra` is bounded from
+    below only); the bounds stay valid."""
+    score = pass_score(instance, passes)
+    return [
+        stage.model_copy(update={"objective": score[PASS_LEVELS.index(stage.level)]})
+        if stage.level != "home"
+        else stage
+        for stage in stages
+    ]
 
 
 def _document(stages: list[StageDocument], seconds: float) -> SolverDocument:
