@@ -17,7 +17,7 @@ import time
 from ortools.sat.python import cp_model
 
 from mobilize.planning.decompose import CapabilityRelaxation, add_bounds
-from mobilize.planning.evaluate import Deployment
+from mobilize.planning.evaluate import Deployment, present_by_component
 from mobilize.planning.greedy import greedy_plan
 from mobilize.planning.hints import hint_deployments
 from mobilize.planning.instance import PlanningInstance, build_instance
@@ -43,12 +43,8 @@ class _Printer(cp_model.CpSolverSolutionCallback):
 def cap_overload(instance: PlanningInstance, plan: tuple[Deployment, ...]) -> tuple[int, int, int]:
     """(days over, most personnel over, person-days over) of the first cap."""
     cap = instance.caps[0]
-    load = [0] * instance.horizon
-    for deployment in plan:
-        unit = instance.unit_by_id[deployment.unit]
-        if cap.applies_to(unit.component):
-            for day in range(deployment.first, deployment.last + 1):
-                load[day] += unit.strength
+    present = present_by_component(instance, plan)
+    load = present[cap.component.value if cap.component is not None else "all"]
     over = [max(0, load[day] - cap.max_personnel) for day in range(cap.first, cap.last + 1)]
     return sum(1 for value in over if value), max(over, default=0), sum(over)
 

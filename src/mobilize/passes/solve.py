@@ -258,8 +258,8 @@ class _HomeLevel:
         halfway down instead was measured slower: passes of a given value near the optimum
         are hard to find). A question unanswered in half the time left ends the asking, and
         CP-SAT then maximises the part's days at home with the rest."""
-        if deadline - time.perf_counter() < SHORTEST_SOLVE:
-            return
+        if (deadline - time.perf_counter()) / 2 < SHORTEST_SOLVE:
+            return  # not even one question (below): no model to build
         built = build_pass_model(self.instance, part.units)
         step = 0
         while part.value < part.bound:
