@@ -27,7 +27,14 @@ from mobilize.jobs import service as jobs
 from mobilize.jobs.plan_job import PLAN_JOB, plan_params
 from mobilize.jobs.schemas import JobOut, job_out
 from mobilize.operations import schemas
-from mobilize.operations.access import may_read, require_planner, require_reader
+from mobilize.operations.access import (
+    may_read,
+    require_adopter,
+    require_lead_planner,
+    require_planner,
+    require_reader,
+    require_units_of_own,
+)
 from mobilize.operations.models import Operation, OrderRecord, PlanRecord
 from mobilize.operations.orders import give_order, order_source, unit_orders
 from mobilize.operations.plans import (
@@ -42,6 +49,8 @@ from mobilize.operations.requirements import requirements_in_force
 from mobilize.operations.service import find_operation, list_operations
 from mobilize.operations.tasks import mark_done, report_progress, task_status
 from mobilize.reports.strength import strength_on
+from mobilize.requests.fulfilment import support_report
+from mobilize.requests.schemas import SupportOut
 
 router = APIRouter(prefix="/api/operations", tags=["operations"])
 Name = Annotated[str, Path(pattern=r"^[^\x00/]{1,200}$", description="The operation's name.")]
@@ -108,7 +117,7 @@ def _task_change(
 
     def work(session: Session) -> Answer:
         operation = find_operation(session, name)
-        require_planner(session, actor, operation, f"report on tasks of {name}")
+        require_lead_planner(actor, operation, f"report on tasks of {name}")
         change(session, operation)
         task = next(task for task in operation.tasks if task.code == code)
         return Answer(200, schemas.TaskOut(**asdict(task_status(task))), {})
@@ -245,7 +254,7 @@ def adopt(
 
     def work(session: Session) -> Answer:
         operation = find_operation(session, name)
-        require_planner(session, actor, operation, f"adopt plans of {name}")
+        require_adopter(session, actor, operation, number)
         orders = adopt_plan(session, ctx.audit_key, operation, number, actor.username)
         return Answer(200, schemas.AdoptOut(plan=number, orders=len(orders)), {})
 
@@ -323,6 +332,7 @@ def give(
     def work(session: Session) -> Answer:
         operation = find_operation(session, name)
         require_planner(session, actor, operation, f"order units of {name}")
+        require_units_of_own(actor, operation, [code], f"order {code}")
         given = give_order(
             session,
             ctx.audit_key,
@@ -337,6 +347,22 @@ def give(
 
     target = ("unit", f"{name}/{code}")
     return perform(ctx, actor, "order.give", target, work, idempotency_key, fingerprint)
+
+
+@router.get("/{name}/support", response_model=SupportOut, responses=READ)
+def support(
+    name: Name,
+    ctx: Context,
+    actor: CurrentActor,
+    on: Annotated[date | None, Query(ge=date(1900, 1, 1), le=date(2200, 12, 31))] = None,
+) -> SupportOut:
+    """Support received to date per supporting agency, counted from fills: requested,
+    approved, filled, on site, released, person-days delivered and their cost."""
+
+    def work(session: Session) -> SupportOut:
+        return support_report(session, _readable(session, actor, name), on)
+
+    return audited(ctx, actor, "operation.read", ("operation", name), work)
 
 
 @router.get("/{name}/strength", response_model=schemas.StrengthOut, responses=READ)

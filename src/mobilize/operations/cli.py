@@ -46,6 +46,7 @@ from mobilize.planning.render import render_plan
 from mobilize.planning.schemas import PlanDocument
 from mobilize.reports.render import render_strength
 from mobilize.reports.strength import days_between, strength_csv, strength_on
+from mobilize.requests.cli import register as register_request_commands
 from mobilize.scenario.schemas import Scenario
 
 OperationOption = Annotated[str | None, typer.Option(help="Operation name (if several).")]
@@ -358,6 +359,7 @@ def report_strength(
 
 
 def register(app: typer.Typer) -> None:
+    register_request_commands(app, report_app)
     app.add_typer(forcelist_app, name="forcelist")
     app.add_typer(tasks_app, name="tasks")
     app.add_typer(plans_app, name="plans")

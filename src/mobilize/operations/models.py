@@ -50,6 +50,8 @@ class Operation(Base):
     end: Mapped[date] = mapped_column(Date)
     max_deployment_days: Mapped[int]
     law_enforcement_capabilities: Mapped[list[str]] = mapped_column(JSON)
+    # Who runs the operation (DoD for the border's troops); NULL: see operations.access.lead.
+    lead_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     locations: Mapped[list[Location]] = relationship(
@@ -71,6 +73,7 @@ class Operation(Base):
         order_by="CapRecord.position", cascade="all, delete-orphan"
     )
     pass_window: Mapped[PassWindow | None] = relationship(cascade="all, delete-orphan")
+    lead_agency: Mapped[Agency | None] = relationship()
 
 
 class _OperationPart:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from mobilize.audit.service import SYSTEM_ACTOR, Entry, append
 from mobilize.core.errors import NotFound, Refused
+from mobilize.operations.filled import filled_units, with_fill_reasons, with_fills
 from mobilize.operations.models import Operation, OrderRecord, PlanRecord
 from mobilize.operations.orders import HandOrder, apply_hand_orders, hand_orders
 from mobilize.operations.requirements import requested
@@ -27,7 +28,7 @@ from mobilize.scenario.writer import scenario_document
 def snapshot(session: Session, name: str | None) -> Scenario:
     """The operation as it stands, its inputs to a plan: what was imported (tasks ending the
     day they were done), the requirements its approved request lines make, and its units
-    under the orders given by hand."""
+    under the orders given by hand and available as the lines they fill allow."""
     stored = export_scenario(session, name)
     operation = get_operation(session, stored.name)
     requirements = [*stored.requirements, *requested(session, operation)]
@@ -37,7 +38,8 @@ def snapshot(session: Session, name: str | None) -> Scenario:
         stored.model_dump(by_alias=True) | {"requirements": requirements}
     )
     orders = [HandOrder(o.unit, o.kind, o.on) for o in hand_orders(session, operation)]
-    return apply_hand_orders(stated, orders, adopted_document(session, operation))
+    ordered = apply_hand_orders(stated, orders, adopted_document(session, operation))
+    return with_fills(ordered, filled_units(session, operation))
 
 
 def store_plan(
@@ -49,6 +51,7 @@ def store_plan(
 ) -> PlanRecord:
     operation = get_operation(session, scenario.name)
     document = _with_hand_reasons(document, hand_orders(session, operation))
+    document = with_fill_reasons(document, filled_units(session, operation))
     adopted = adopted_plan(session, operation)
     number = (
         session.scalar(

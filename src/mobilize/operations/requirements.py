@@ -16,14 +16,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from mobilize.operations.lead import is_accepted, lead_agency
 from mobilize.operations.models import Operation
 from mobilize.operations.service import requirement_of
 from mobilize.requests.models import Approval, RequestLine, SupportRequest
+from mobilize.requests.states import LINE_OVER, REQUEST_OVER, SIGNED
 from mobilize.scenario import schemas
-
-SIGNED = ("approved", "partially_approved")
-OVER = ("denied", "cancelled", "closed", "draft")
-REQUEST_OVER = ("draft", "cancelled", "closed")
 
 
 @dataclass(frozen=True)
@@ -67,7 +65,7 @@ def _from_requests(session: Session, operation: Operation) -> list[SourcedRequir
     for request in _requests(session, operation):
         contents = {version.version: version.content for version in request.versions}
         for line in request.lines:
-            signed = _signature_in_force(request, line)
+            signed = signature_in_force(request, line)
             if signed is None:
                 continue
             requirement = _requirement(operation, line, signed, contents[signed.version])
@@ -82,7 +80,7 @@ def _requests(session: Session, operation: Operation) -> list[SupportRequest]:
         select(SupportRequest)
         .where(
             SupportRequest.operation_id == operation.id,
-            SupportRequest.status.not_in(REQUEST_OVER),
+            SupportRequest.status.not_in(sorted(REQUEST_OVER)),
         )
         .options(
             selectinload(SupportRequest.lines),
@@ -91,12 +89,15 @@ def _requests(session: Session, operation: Operation) -> list[SupportRequest]:
         )
         .order_by(SupportRequest.number)
     )
-    return list(session.scalars(query))
+    lead = lead_agency(operation)
+    # A request binds the operation once its lead took it in: filing one against another
+    # agency's operation asks nothing of it.
+    return [request for request in session.scalars(query) if is_accepted(request, lead)]
 
 
-def _signature_in_force(request: SupportRequest, line: RequestLine) -> Approval | None:
+def signature_in_force(request: SupportRequest, line: RequestLine) -> Approval | None:
     """The line's latest decision, when it is a signature and the line is still asked for."""
-    if line.status in OVER:
+    if line.status in LINE_OVER:
         return None
     decisions = [approval for approval in request.approvals if approval.line_id == line.id]
     if not decisions or decisions[-1].decision not in SIGNED:

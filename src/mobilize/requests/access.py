@@ -13,6 +13,7 @@ from mobilize.audit.service import Entry, append
 from mobilize.auth.models import Role
 from mobilize.auth.service import Actor
 from mobilize.core.errors import Forbidden, NotFound, PreconditionFailed
+from mobilize.operations.lead import lead_agency
 from mobilize.requests.models import SupportRequest
 
 
@@ -32,10 +33,13 @@ def get_request(session: Session, actor: Actor, number: str) -> SupportRequest:
 
 def is_party(actor: Actor, request: SupportRequest) -> bool:
     """The requester's agency line may see it, and once submitted every agency a line is
-    addressed to (a draft is the requester's own until it is put to them)."""
+    addressed to and the lead of its operation, who takes it in (a draft is the requester's
+    own until it is put to them)."""
     agencies = {request.requesting_agency.path}
     if request.status != "draft":
         agencies.update(line.supporting_agency.path for line in request.lines)
+        if request.operation is not None and lead_agency(request.operation):
+            agencies.add(lead_agency(request.operation))
     return any(actor.related_to(agency) for agency in agencies)
 
 

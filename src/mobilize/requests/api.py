@@ -26,6 +26,10 @@ from mobilize.api.context import (
 from mobilize.api.problems import problem_responses
 from mobilize.auth.service import Actor
 from mobilize.requests import queries, schemas, service
+from mobilize.requests.actions import ACTIONS
+from mobilize.requests.fills import move_fill
+from mobilize.requests.fulfilment import fill_out
+from mobilize.requests.fulfilment import fulfilment as fulfilment_on
 from mobilize.requests.models import SupportRequest
 from mobilize.requests.package import decision_package
 from mobilize.requests.service import Change
@@ -157,7 +161,7 @@ def submit_request(
     return _change(
         ctx,
         actor,
-        "request.submit",
+        ACTIONS["submit"].audit,
         number,
         lambda s: service.submit_request(s, ctx.audit_key, actor, change),
         idempotency_key,
@@ -182,7 +186,7 @@ def respond(
     return _change(
         ctx,
         actor,
-        "request.respond",
+        ACTIONS["respond"].audit,
         number,
         lambda s: service.respond(s, ctx.audit_key, actor, change, answers),
         idempotency_key,
@@ -208,7 +212,7 @@ def decide(
     return _change(
         ctx,
         actor,
-        f"request.{decision.decision}",
+        ACTIONS["decide"].audit_for(decision),
         number,
         lambda s: service.decide(s, ctx.audit_key, actor, change, decision),
         idempotency_key,
@@ -234,7 +238,7 @@ def amend(
     return _change(
         ctx,
         actor,
-        "request.amend",
+        ACTIONS["amend"].audit,
         number,
         lambda s: service.amend(s, ctx.audit_key, actor, change, amendment),
         idempotency_key,
@@ -257,7 +261,7 @@ def cancel(
     return _change(
         ctx,
         actor,
-        "request.cancel",
+        ACTIONS["cancel"].audit,
         number,
         lambda s: service.cancel(s, ctx.audit_key, actor, change, reason.reason),
         idempotency_key,
@@ -279,7 +283,7 @@ def execute(
     return _change(
         ctx,
         actor,
-        "request.execute",
+        ACTIONS["execute"].audit,
         number,
         lambda s: service.execute(s, ctx.audit_key, actor, change),
         idempotency_key,
@@ -301,7 +305,7 @@ def close(
     return _change(
         ctx,
         actor,
-        "request.close",
+        ACTIONS["close"].audit,
         number,
         lambda s: service.close(s, ctx.audit_key, actor, change),
         idempotency_key,
@@ -322,15 +326,105 @@ def history(number: Number, ctx: Context, actor: CurrentActor) -> schemas.Histor
 
 
 @router.get("/{number}/fulfilment", response_model=schemas.FulfilmentOut, responses=READ_PROBLEMS)
-def fulfilment(number: Number, ctx: Context, actor: CurrentActor) -> schemas.FulfilmentOut:
-    """Requested, offered, approved and deployed personnel per line."""
+def fulfilment(
+    number: Number,
+    ctx: Context,
+    actor: CurrentActor,
+    on: Annotated[
+        date | None,
+        Query(
+            ge=date(1900, 1, 1),
+            le=date(2200, 12, 31),
+            description="The day counted on site; default today, within the operation's dates.",
+        ),
+    ] = None,
+) -> schemas.FulfilmentOut:
+    """Per line and in total, counted from fills only: requested, offered, approved, filled,
+    on site on the day (and planned there by the adopted plan), released; each fill with its
+    dated statuses and its expected dates from the adopted plan."""
     return audited(
         ctx,
         actor,
         "request.fulfilment",
         ("request", number),
-        lambda s: queries.fulfilment(s, actor, number),
+        lambda s: fulfilment_on(s, actor, number, on),
     )
+
+
+@router.post("/{number}/accept", response_model=schemas.RequestOut, responses=WRITE_PROBLEMS)
+def accept(
+    number: Number,
+    ctx: Context,
+    actor: CurrentActor,
+    revision: IfMatch,
+    fingerprint: Fingerprint,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Take the request into its operation (a planner of the operation's lead agency): its
+    signed lines become requirements, its lines may be filled, its requester becomes a party."""
+    change = Change(number, revision)
+    return _change(
+        ctx,
+        actor,
+        ACTIONS["accept"].audit,
+        number,
+        lambda s: service.accept(s, ctx.audit_key, actor, change),
+        idempotency_key,
+        fingerprint,
+    )
+
+
+@router.post("/{number}/fills", response_model=schemas.RequestOut, responses=BODY_WRITE_PROBLEMS)
+def fill(
+    number: Number,
+    filled: schemas.FillInput,
+    ctx: Context,
+    actor: CurrentActor,
+    revision: IfMatch,
+    fingerprint: Fingerprint,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Fill an offered or signed line of your agency (responder role) with a unit of your
+    agency from the force list (`unit`) or a team created for it (`new_unit`); at most the
+    personnel offered, or approved once signed; a unit serves one line at a time."""
+    change = Change(number, revision)
+    action = ACTIONS["fill"]
+    return _change(
+        ctx,
+        actor,
+        action.audit,
+        number,
+        lambda s: action.run(s, ctx.audit_key, actor, change, filled),
+        idempotency_key,
+        fingerprint,
+    )
+
+
+UnitCode = Annotated[str, Path(max_length=100, pattern=r"^[^\s\x00/]([^\x00/]*[^\s\x00/])?$")]
+
+
+@router.post(
+    "/{number}/fills/{unit}/status", response_model=schemas.FillOut, responses=BODY_WRITE_PROBLEMS
+)
+def move(
+    number: Number,
+    unit: UnitCode,
+    step: schemas.FillMoveInput,
+    ctx: Context,
+    actor: CurrentActor,
+    fingerprint: Fingerprint,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Set the next dated status of a filled unit — mobilizing, en route, on site (check-in),
+    demobilizing, released (check-out) — forwards only, never in the future (the unit's agency,
+    or a planner of the operation's lead)."""
+
+    def work(session: Session) -> Answer:
+        moved = move_fill(session, ctx.audit_key, actor, number, unit, step)
+        return Answer(200, fill_out(moved, {}), {})
+
+    target = ("fill", f"{number} {unit}")
+    return perform(ctx, actor, f"fill.{step.status}", target, work, idempotency_key, fingerprint)
 
 
 class DecisionPackage(BaseModel):

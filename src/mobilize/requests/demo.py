@@ -2,7 +2,8 @@
 service layer by users of the right agencies, so that the audit trail tells the story.
 
 DHS asks six departments for civilian law-enforcement officers (RFA-2018-0001) and DoD for
-military support (RFA-2018-0002); each department answers and signs for itself; the
+military support (RFA-2018-0002); DoD, the operation's lead, takes both in; each department
+answers, names the teams it sends (its fills) and signs for itself; the
 Secretary of Defense signs, then signs the amendment extending the support from 15 December
 to 31 January 2019, the surge logistics excepted, under the operation's cap of 4,000 active
 duty. The two requests state the reference scenario's requirements between them, once each:
@@ -18,18 +19,20 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mobilize.agencies.service import ensure_reference_agencies
+from mobilize.agencies.service import ensure_agency, ensure_reference_agencies
 from mobilize.auth.models import Role
 from mobilize.auth.service import Actor, actor_of, add_user
 from mobilize.core.errors import InvalidInput
 from mobilize.operations.models import Operation
 from mobilize.operations.service import import_scenario
 from mobilize.requests import schemas
+from mobilize.requests.fills import fill_line
 from mobilize.requests.models import SupportRequest
 from mobilize.requests.package import set_rate
 from mobilize.requests.queries import request_out
 from mobilize.requests.service import (
     Change,
+    accept,
     amend,
     create_request,
     decide,
@@ -40,10 +43,12 @@ from mobilize.requests.service import (
 from mobilize.scenario.schemas import Requirement, Scenario
 
 DEPARTMENTS = ("DOJ", "DOS", "DOE", "DOT", "DOL", "DOI")
+LEAD = "DoD"
 ACTIVE_CAP = 4_000
 # Illustrative rates (dollars per person-day, per person-km): the public record gives totals.
 DEMO_RATES = {"active": (250.0, 0.25), "guard": (230.0, 0.25), "civilian": (350.0, 0.25)}
-# Which department's officers go where (one exact fit of the scenario's LEO needs and teams).
+# Which department's officers go where, and the teams of the force list each sends (one
+# exact fit of the scenario's LEO needs and teams).
 LEO_LINES = (
     ("DOJ", "SDC", 100),
     ("DOE", "TCA", 25),
@@ -53,7 +58,17 @@ LEO_LINES = (
     ("DOT", "RGV", 15),
     ("DOL", "RGV", 20),
 )
+LEO_TEAMS = (
+    ("leo-usms", "leo-fbi"),
+    ("leo-doe",),
+    ("leo-uspp",),
+    ("leo-dss",),
+    ("leo-bop", "leo-atf"),
+    ("leo-dot",),
+    ("leo-dol",),
+)
 LEO_FROM = date(2018, 12, 5)
+FILLED_ON = date(2018, 11, 30)  # the departments named their teams the week of the request
 ORIGINAL_END = date(2018, 12, 15)  # the active-duty mission's end before the extension
 
 
@@ -101,6 +116,7 @@ def load_demo(
     _, military = _split_needs(scenario)
     bare = scenario.model_copy(update={"requirements": ()})
     operation = import_scenario(session, bare, key=key)
+    operation.lead_agency = ensure_agency(session, LEAD)  # the joint task force's department
     _set_rates(session, key, operation)
     known = passwords or {}
     actors = {
@@ -143,19 +159,21 @@ def _officers_request(
         ],
     )
     request = _submitted(session, key, actors["dhs.requester"], draft)
+    request = accept(session, key, actors["army.planner"], _now(request))
     for department in DEPARTMENTS:
         name = department.lower()
         positions = [
             line.position for line in request.lines if line.supporting_agency.path == department
         ]
         answers = [schemas.LineAnswer(line=position, offer="all") for position in positions]
+        responder = actors[f"{name}.responder"]
         request = respond(
-            session,
-            key,
-            actors[f"{name}.responder"],
-            _now(request),
-            schemas.ResponseInput(answers=answers),
+            session, key, responder, _now(request), schemas.ResponseInput(answers=answers)
         )
+        for position in positions:
+            for team in LEO_TEAMS[position - 1]:
+                filled = schemas.FillInput(line=position, unit=team, on=FILLED_ON)
+                request = fill_line(session, key, responder, _now(request), filled)
         request = _signed(session, key, actors[f"{name}.approver"], request)
     return execute(session, key, actors["cbp.planner"], _now(request))
 
@@ -178,6 +196,7 @@ def _support_request(
         lines=[_dod_line(operation, need) for need in needs],
     )
     request = _submitted(session, key, actors["dhs.requester"], draft)
+    request = accept(session, key, actors["army.planner"], _now(request))
     request = _offered_and_signed(session, key, actors, request)
     request = execute(session, key, actors["army.planner"], _now(request))
     request = amend(

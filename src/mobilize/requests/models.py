@@ -4,15 +4,40 @@ approvals, and a snapshot of every version that was put to the supporting agenci
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mobilize.agencies.models import Agency
 from mobilize.auth.models import User
 from mobilize.core.db import Base
-from mobilize.operations.models import Operation
+from mobilize.operations.models import Operation, UnitRecord
+from mobilize.requests.states import FILL_ACTIVE, FillStatus, LineStatus, RequestStatus
+
+
+def status_type(statuses: type[StrEnum], name: str) -> Enum:
+    """Stored as text with a CHECK constraint naming every status of the workflow table."""
+    return Enum(
+        statuses,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda members: [member.value for member in members],
+    )
 
 
 class SupportRequest(Base):
@@ -24,11 +49,14 @@ class SupportRequest(Base):
     requesting_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     title: Mapped[str] = mapped_column(String(300))
     justification: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[str] = mapped_column(status_type(RequestStatus, "request_status"), index=True)
     version: Mapped[int]  # the content version put to the supporting agencies (amendments +1)
     revision: Mapped[int]  # every change +1: the ETag, for writes that must not be lost
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # The operation's lead took the request in: only then does it bind the operation.
+    accepted_by: Mapped[str | None] = mapped_column(String(100))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     operation: Mapped[Operation | None] = relationship()
     requesting_agency: Mapped[Agency] = relationship()
@@ -61,11 +89,14 @@ class RequestLine(Base):
     ends_on: Mapped[date] = mapped_column(Date)
     supporting_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     criteria: Mapped[list[str]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(status_type(LineStatus, "line_status"))
 
     supporting_agency: Mapped[Agency] = relationship()
     responses: Mapped[list[LineResponse]] = relationship(
         order_by="LineResponse.id", cascade="all, delete-orphan"
+    )
+    fills: Mapped[list[Fill]] = relationship(
+        order_by="Fill.id", cascade="all, delete-orphan", back_populates="line"
     )
 
 
@@ -170,3 +201,63 @@ class RequestNumberCounter(Base):
 
     prefix: Mapped[str] = mapped_column(String(20), primary_key=True)
     last: Mapped[int]
+
+
+class Fill(Base):
+    """A named unit an agency sends for a line: bound to the line and the version it was made
+    on; its personnel are the unit's strength. A unit serves one line at a time (the partial
+    unique index), and is free again once released."""
+
+    __tablename__ = "fills"
+    __table_args__ = (
+        Index(
+            "uq_fills_active_unit",
+            "unit_id",
+            unique=True,
+            sqlite_where=f"status != '{FillStatus.RELEASED.value}'",
+            postgresql_where=f"status != '{FillStatus.RELEASED.value}'",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("support_requests.id", ondelete="CASCADE"), index=True
+    )
+    line_id: Mapped[int] = mapped_column(
+        ForeignKey("request_lines.id", ondelete="CASCADE"), index=True
+    )
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    personnel: Mapped[int]
+    version: Mapped[int]  # the request version the fill was made on
+    created_unit: Mapped[bool]  # the unit was made for this fill, not taken from the force list
+    status: Mapped[str] = mapped_column(status_type(FillStatus, "fill_status"))
+    checked_in_on: Mapped[date | None] = mapped_column(Date)
+    released_on: Mapped[date | None] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    line: Mapped[RequestLine] = relationship(back_populates="fills")
+    unit: Mapped[UnitRecord] = relationship()
+    agency: Mapped[Agency] = relationship()
+    events: Mapped[list[FillEvent]] = relationship(
+        order_by="FillEvent.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def active(self) -> bool:
+        return self.status in FILL_ACTIVE
+
+
+class FillEvent(Base):
+    """One dated status of a fill, as set by its agency or the operation's planners."""
+
+    __tablename__ = "fill_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fill_id: Mapped[int] = mapped_column(ForeignKey("fills.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(status_type(FillStatus, "fill_event_status"))
+    on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    by: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

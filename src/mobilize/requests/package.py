@@ -2,15 +2,18 @@
 
 Cost: each line's personnel-days times the daily rate of its component, plus moving the
 nearest units able to fill it from home station and back (person-km times the transport rate),
-itemised. Readiness: for each capability, the share of all its personnel in the force list
-the request commits, and which of the units able to fill it would pass their maximum
-deployment if they did. GAO-21-356 found these two criteria not fully evaluated; here they are
-computed, shown beside the criteria and stored with the approval.
+itemised. Cap headroom: for each cap, the capped component present each day by the adopted
+plan, with the lines added, and the days they would break the cap. Readiness: for each
+capability, the share of all its personnel in the force list the request commits, and which
+of the units able to fill it would pass their maximum deployment if they did. GAO-21-356
+found cost and readiness not fully evaluated; here they are computed, shown beside the
+criteria and stored with the approval.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -19,7 +22,9 @@ from sqlalchemy.orm import Session
 from mobilize.audit.service import SYSTEM_ACTOR, Entry, append
 from mobilize.auth.service import covers
 from mobilize.operations.models import Location, Operation, UnitRecord
+from mobilize.operations.plans import deployments_source
 from mobilize.planning.instance import great_circle_km
+from mobilize.reports.strength import days_between
 from mobilize.requests.models import OperationRate
 
 if TYPE_CHECKING:
@@ -45,7 +50,73 @@ def decision_package(
             "rates": {component: rate.daily_rate for component, rate in rates.items()},
         },
         "readiness": _readiness(operation, lines),
+        "caps": cap_headroom(session, operation, lines),
     }
+
+
+def cap_headroom(
+    session: Session, operation: Operation, lines: list[RequestLine]
+) -> list[dict[str, Any]]:
+    """For each cap the lines touch: per day of the lines, the personnel of the capped
+    component present by the adopted plan (else the force list as it stands), with these
+    lines added, the limit and the headroom left; and the days the lines would break it."""
+    present, source = _present_by_component(session, operation)
+    found = []
+    for cap in operation.caps:
+        capped = cap.component.value if cap.component is not None else None
+        first, last = cap.starts_on or operation.start, cap.ends_on or operation.end
+        days = []
+        for day in days_between(first, last):
+            added = sum(
+                line.personnel
+                for line in lines
+                if line.starts_on <= day <= line.ends_on
+                and (capped is None or line_component(line) == capped)
+            )
+            if not added:
+                continue
+            now = present.get((capped or "all", day), 0)
+            days.append(
+                {
+                    "day": day.isoformat(),
+                    "limit": cap.max_personnel,
+                    "present": now,
+                    "with_lines": now + added,
+                    "headroom": cap.max_personnel - now - added,
+                }
+            )
+        if days:
+            breaks = [
+                {"day": d["day"], "excess": -d["headroom"]} for d in days if d["headroom"] < 0
+            ]
+            found.append(
+                {"component": capped or "all", "source": source, "days": days, "breaks": breaks}
+            )
+    return found
+
+
+def _present_by_component(
+    session: Session, operation: Operation
+) -> tuple[dict[tuple[str, date], int], str]:
+    document, source = deployments_source(session, operation)
+    units = {unit.code: unit for unit in operation.units}
+    if document is not None:
+        stays = [(d.unit, d.from_, d.to) for d in document.deployments]
+    else:
+        stays = [
+            (u.code, operation.start, u.available_until or operation.end)
+            for u in operation.units
+            if u.location is not None
+        ]
+    present: dict[tuple[str, date], int] = defaultdict(int)
+    for code, first, last in stays:
+        unit = units.get(code)
+        if unit is None:
+            continue
+        for day in days_between(first, last):
+            present[(unit.component.value, day)] += unit.strength
+            present[("all", day)] += unit.strength
+    return present, source
 
 
 def _rates(session: Session, operation: Operation) -> dict[str, OperationRate]:

@@ -1,4 +1,5 @@
-"""Reading requests: one request as the API shows it, lists with filters, history, fulfilment."""
+"""Reading requests: one request as the API shows it, lists with filters, history (fulfilment
+is `requests.fulfilment`)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,7 @@ from sqlalchemy.orm import Session
 from mobilize.audit.service import records_for
 from mobilize.auth.models import User
 from mobilize.auth.service import Actor, covers
-from mobilize.operations.models import Operation, UnitRecord
-from mobilize.operations.plans import adopted_plan, plan_document
-from mobilize.reports.strength import days_between
+from mobilize.operations.models import Operation
 from mobilize.requests import schemas
 from mobilize.requests.models import Approval, RequestLine, SupportRequest
 from mobilize.requests.service import content_sha256, get_request, is_party
@@ -211,93 +210,3 @@ def _side_by_side(contents: list[dict[str, Any]]) -> list[schemas.SideBySideRow]
         for position in positions
         for field in fields
     ]
-
-
-def fulfilment(session: Session, actor: Actor, number: str) -> schemas.FulfilmentOut:
-    """Requested, offered, approved (by signatures still valid) and deployed, per line."""
-    request = get_request(session, actor, number)
-    sha256 = content_sha256(request)
-    deployed = _deployed_by_line(session, request)
-    lines = [_fulfilled(request, line, sha256, deployed) for line in request.lines]
-    return schemas.FulfilmentOut(
-        number=number,
-        lines=lines,
-        requested=sum(line.requested for line in lines),
-        offered=sum(line.offered for line in lines),
-        approved=sum(line.approved for line in lines),
-        deployed=sum(line.deployed for line in lines),
-    )
-
-
-def _fulfilled(
-    request: SupportRequest, line: RequestLine, sha256: str, deployed: dict[int, int]
-) -> schemas.FulfilmentLine:
-    answers = [answer for answer in line.responses if answer.version == request.version]
-    signed = [
-        approval
-        for approval in request.approvals
-        if approval.line_id == line.id and approval.version_sha256 == sha256
-    ]
-    return schemas.FulfilmentLine(
-        line=line.position,
-        capability=line.capability,
-        location=line.location,
-        supporting_agency=line.supporting_agency.path,
-        status=line.status,
-        requested=line.personnel,
-        offered=answers[-1].personnel if answers else 0,
-        approved=signed[-1].personnel if signed else 0,
-        deployed=deployed.get(line.id, 0),
-    )
-
-
-def _deployed_by_line(session: Session, request: SupportRequest) -> dict[int, int]:
-    """Each supporting agency's personnel of a line's capability deployed in the operation
-    (at the peak day of its lines, by the adopted plan, else by the force list as it stands),
-    allotted to its lines in line order: the support received, whatever post the plan gives
-    it (the planner places people by need, not by the line that asked for them)."""
-    operation = request.operation
-    if operation is None:
-        return {}
-    deployed: dict[int, int] = {}
-    groups: dict[tuple[str, str], list[RequestLine]] = {}
-    for line in request.lines:
-        groups.setdefault((line.supporting_agency.path, line.capability), []).append(line)
-    stays = _stays(session, operation)
-    for (agency, capability), lines in groups.items():
-        able = {
-            unit.code: unit.strength
-            for unit in operation.units
-            if unit.capability.code == capability and _of_agency(unit, agency)
-        }
-        first = min(line.starts_on for line in lines)
-        last = max(line.ends_on for line in lines)
-        left = _peak(stays, able, first, last)
-        for line in lines:
-            deployed[line.id] = min(left, line.personnel)
-            left -= deployed[line.id]
-    return deployed
-
-
-def _stays(session: Session, operation: Operation) -> list[tuple[str, date, date]]:
-    adopted = adopted_plan(session, operation)
-    if adopted is not None:
-        return [(d.unit, d.from_, d.to) for d in plan_document(adopted).deployments]
-    return [(u.code, operation.start, operation.end) for u in operation.units if u.location]
-
-
-def _peak(
-    stays: list[tuple[str, date, date]], able: dict[str, int], first: date, last: date
-) -> int:
-    mine = [stay for stay in stays if stay[0] in able]
-    return max(
-        (
-            sum(able[unit] for unit, start, end in mine if start <= day <= end)
-            for day in days_between(first, last)
-        ),
-        default=0,
-    )
-
-
-def _of_agency(unit: UnitRecord, agency: str) -> bool:
-    return unit.agency is not None and covers(agency, unit.agency.path)

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from mobilize.requests.states import FillStatus
+
 Component = Literal["active", "guard", "civilian"]
 Judgement = Literal["satisfied", "not_satisfied", "not_applicable"]
 # PostgreSQL cannot store NUL in text: it is refused here (422), not by the database (500).
@@ -86,6 +88,13 @@ class ResponseInput(Strict):
 class CriterionJudgement(Strict):
     judgement: Judgement
     note: Note = ""
+
+    @model_validator(mode="after")
+    def _noted_unless_satisfied(self) -> CriterionJudgement:
+        # The DoD checklist: a criterion not plainly satisfied says why.
+        if self.judgement != "satisfied" and not self.note.strip():
+            raise ValueError(f"a criterion judged {self.judgement.replace('_', ' ')} needs a note")
+        return self
 
 
 class ApprovalInput(Strict):
@@ -229,6 +238,22 @@ class HistoryOut(BaseModel):
     events: list[AuditEventOut]
 
 
+class FillOut(BaseModel):
+    unit: str
+    name: str | None
+    agency: str
+    component: str
+    personnel: int
+    status: str
+    version: int
+    assigned_on: date
+    checked_in_on: date | None
+    released_on: date | None
+    expected_arrival: date | None = Field(description="Deploy date in the adopted plan.")
+    expected_departure: date | None = Field(description="Last day in the adopted plan.")
+    history: list[dict[str, Any]]
+
+
 class FulfilmentLine(BaseModel):
     line: int
     capability: str
@@ -238,16 +263,89 @@ class FulfilmentLine(BaseModel):
     requested: int
     offered: int
     approved: int
-    deployed: int
+    filled: int = Field(description="Personnel of every unit bound to the line, released too.")
+    on_site: int = Field(description="Checked in on or before the day, not yet checked out.")
+    planned: int = Field(description="Filled personnel present that day in the adopted plan.")
+    released: int = Field(description="Personnel checked out.")
+    fills: list[FillOut]
 
 
 class FulfilmentOut(BaseModel):
     number: str
+    on: date
     lines: list[FulfilmentLine]
     requested: int
     offered: int
     approved: int
-    deployed: int
+    filled: int
+    on_site: int
+    planned: int
+    released: int
+
+
+class HomeIn(Strict):
+    name: Text
+    lat: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+    lon: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+
+
+class NewUnit(Strict):
+    """A team an agency makes on the spot to fill a line; its capability is the line's."""
+
+    id: Code
+    name: Text
+    component: Component
+    strength: Personnel
+    home: HomeIn
+    available_from: Day | None = None
+    available_until: Day | None = None
+    max_deployment_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> NewUnit:
+        first, last = self.available_from, self.available_until
+        if first and last and last < first:
+            raise ValueError("available_until is before available_from")
+        return self
+
+
+class FillInput(Strict):
+    line: Annotated[int, Field(ge=1)]
+    unit: Code | None = Field(None, description="An existing unit of your agency, by id.")
+    new_unit: NewUnit | None = Field(None, description="Or a team created for this line.")
+    on: Day | None = Field(None, description="The day it was assigned; default today.")
+    note: Note = ""
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> FillInput:
+        if (self.unit is None) == (self.new_unit is None):
+            raise ValueError("name an existing unit or describe a new_unit (one of the two)")
+        return self
+
+
+class FillMoveInput(Strict):
+    status: FillStatus
+    on: Day
+    note: Note = ""
+
+
+class SupportRow(BaseModel):
+    agency: str
+    requested: int
+    approved: int
+    filled: int
+    on_site: int
+    released: int
+    person_days: int = Field(description="Days on site up to the day, times personnel.")
+    cost: float | None = Field(description="Cost to date from the rate table; None: no rate.")
+
+
+class SupportOut(BaseModel):
+    operation: str
+    on: date
+    rows: list[SupportRow]
+    person_days: int
+    cost: float | None
 
 
 class AuditReport(BaseModel):

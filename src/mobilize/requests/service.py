@@ -8,11 +8,14 @@ edited in `drafts`; finding, locking and recording in `access`; the content sign
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 from sqlalchemy.orm import Session
 
 from mobilize.auth.models import Role
 from mobilize.auth.service import Actor, covers
 from mobilize.core.errors import Forbidden, InvalidInput, Refused
+from mobilize.operations.access import is_lead_planner, require_lead_planner
 from mobilize.requests import schemas
 from mobilize.requests.access import (
     Change,
@@ -25,6 +28,7 @@ from mobilize.requests.access import (
 )
 from mobilize.requests.content import content_of, content_sha256, criteria_for
 from mobilize.requests.drafts import create_request, edit_request
+from mobilize.requests.fills import release_fills
 from mobilize.requests.models import (
     Approval,
     LineResponse,
@@ -33,10 +37,11 @@ from mobilize.requests.models import (
     SupportRequest,
 )
 from mobilize.requests.package import decision_package
-from mobilize.requests.states import AMENDABLE, line_move, request_move
+from mobilize.requests.states import AMENDABLE, SIGNED, line_move, request_move
 
 __all__ = [
     "Change",
+    "accept",
     "amend",
     "cancel",
     "close",
@@ -274,34 +279,64 @@ def amend(
 
 
 def cancel(
-    session: Session, key: bytes, actor: Actor, change: Change, reason: str
+    session: Session,
+    key: bytes,
+    actor: Actor,
+    change: Change,
+    reason: str,
+    today: date | None = None,
 ) -> SupportRequest:
+    """Cancel before execution; every unit filled for it is released that day."""
     request = locked_request(session, actor, change)
     require_requester(actor, request, "cancel")
     before = state_of(request)
     request.status = request_move(request.status, "cancel")
     for line in request.lines:
         line.status = line_move(line.status, "cancel")
+        release_fills(session, key, actor, line, today or date.today())
     return changed(session, key, actor, "request.cancel", request, before, reason or None)
 
 
+def accept(session: Session, key: bytes, actor: Actor, change: Change) -> SupportRequest:
+    """The operation's lead takes the request in: from now on its signed lines are the
+    operation's requirements, its lines may be filled, and its requester is a party."""
+    request = locked_request(session, actor, change)
+    before = state_of(request)
+    request.status = request_move(request.status, "accept")
+    operation = request.operation
+    if operation is None:
+        raise Refused(f"{request.number} names no operation to be accepted into")
+    require_lead_planner(actor, operation, f"accept {request.number} into {operation.name}")
+    if request.accepted_at is not None:
+        raise Refused(f"{request.number} was accepted by {request.accepted_by} already")
+    request.accepted_by, request.accepted_at = actor.username, datetime.now(UTC)
+    return changed(session, key, actor, "request.accept", request, before)
+
+
 def execute(session: Session, key: bytes, actor: Actor, change: Change) -> SupportRequest:
-    """The approved lines go into execution (the forces are ordered to deploy)."""
+    """The approved lines go into execution (the forces are ordered to deploy): all of them
+    for the requester's side and the operation's lead, a supporting agency's own otherwise."""
     request = locked_request(session, actor, change)
     _require_planner(actor, request, "put into execution")
     before = state_of(request)
     request.status = request_move(request.status, "execute")
-    signed = [line for line in request.lines if line.status in ("approved", "partially_approved")]
+    entitled = lines_entitled(actor, request)
+    signed = [line for line in entitled if line.status in SIGNED]
     if not signed:
-        raise Refused(f"{request.number} has no approved line to execute")
+        raise Refused(f"{request.number} has no approved line that {actor.username} may execute")
     for line in signed:
         line.status = line_move(line.status, "execute")
     return changed(session, key, actor, "request.execute", request, before)
 
 
 def close(session: Session, key: bytes, actor: Actor, change: Change) -> SupportRequest:
+    """Close the request and its lines in execution: the requester's side or the lead's."""
     request = locked_request(session, actor, change)
-    _require_planner(actor, request, "close")
+    if not runs_whole(actor, request):
+        raise Forbidden(
+            f"{actor.username} may not close {request.number}: a request is closed by its "
+            f"requester ({request.requesting_agency.path}) or the operation's lead planners"
+        )
     before = state_of(request)
     request.status = request_move(request.status, "close")
     for line in request.lines:
@@ -311,12 +346,29 @@ def close(session: Session, key: bytes, actor: Actor, change: Change) -> Support
 
 
 def may_run(actor: Actor, request: SupportRequest) -> bool:
-    """The requester, or a planner of the requesting agency or of an agency that supports."""
-    agency = request.requesting_agency.path
+    """The requester's side or the operation's lead planners (`runs_whole`), or a planner of
+    an agency that supports (on its own lines: `lines_entitled`)."""
     supporting = {line.supporting_agency.path for line in request.lines}
-    return actor.holds(Role.REQUESTER, agency) or any(
-        actor.holds(Role.PLANNER, party) for party in supporting | {agency}
+    return runs_whole(actor, request) or any(
+        actor.holds(Role.PLANNER, party) for party in supporting
     )
+
+
+def runs_whole(actor: Actor, request: SupportRequest) -> bool:
+    """The requester, a planner of the requesting agency, or a planner of the lead."""
+    agency = request.requesting_agency.path
+    if actor.holds(Role.REQUESTER, agency) or actor.holds(Role.PLANNER, agency):
+        return True
+    return request.operation is not None and is_lead_planner(actor, request.operation)
+
+
+def lines_entitled(actor: Actor, request: SupportRequest) -> list[RequestLine]:
+    """The lines `actor` runs: every line for `runs_whole`, else its own agency's."""
+    if runs_whole(actor, request):
+        return list(request.lines)
+    return [
+        line for line in request.lines if actor.holds(Role.PLANNER, line.supporting_agency.path)
+    ]
 
 
 def _require_planner(actor: Actor, request: SupportRequest, doing: str) -> None:

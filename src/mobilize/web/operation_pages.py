@@ -20,7 +20,13 @@ from mobilize.jobs import service as jobs
 from mobilize.jobs.models import JobRecord
 from mobilize.jobs.plan_job import PLAN_JOB, plan_params
 from mobilize.jobs.schemas import job_out
-from mobilize.operations.access import may_plan, may_read, require_planner, require_reader
+from mobilize.operations.access import (
+    may_plan,
+    may_read,
+    require_adopter,
+    require_planner,
+    require_reader,
+)
 from mobilize.operations.models import Operation
 from mobilize.operations.plans import (
     adopt_plan,
@@ -41,7 +47,8 @@ from mobilize.reports.strength import (
     strength_xlsx,
 )
 from mobilize.requests.access import get_request
-from mobilize.requests.queries import fulfilment, list_requests
+from mobilize.requests.fulfilment import fulfilment
+from mobilize.requests.queries import list_requests
 from mobilize.scenario.schemas import Scenario
 from mobilize.web.charts import (
     daily_strength,
@@ -317,7 +324,7 @@ async def adopt(
 
     def work(session: Session) -> None:
         operation = find_operation(session, name)
-        require_planner(session, who.actor, operation, f"adopt plans of {name}")
+        require_adopter(session, who.actor, operation, number)
         adopt_plan(session, ctx.audit_key, operation, number, who.actor.username)
 
     audited(ctx, who.actor, "plan.adopt", ("plan", f"{name}/plan {number}"), work)

@@ -18,7 +18,8 @@ from mobilize.operations.access import may_read
 from mobilize.operations.service import list_operations
 from mobilize.requests import schemas
 from mobilize.requests.actions import available_actions, lines_to_answer, lines_to_decide
-from mobilize.requests.queries import fulfilment, history, list_requests, request_out
+from mobilize.requests.fulfilment import fulfilment
+from mobilize.requests.queries import history, list_requests, request_out
 from mobilize.requests.service import (
     Change,
     amend,
