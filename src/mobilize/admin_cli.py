@@ -21,7 +21,7 @@ from mobilize.operations.service import get_operation
 from mobilize.passes.service import with_passes
 from mobilize.planning.service import PlanRequest, make_plan
 from mobilize.planning.solve import SolverConfig
-from mobilize.requests.demo import demo_loaded, demo_users, load_demo
+from mobilize.requests.demo import check_in_as_planned, demo_loaded, demo_users, load_demo
 from mobilize.requests.package import set_rate
 from mobilize.scenario.loader import load_scenario
 from mobilize.scenario.schemas import Scenario
@@ -173,7 +173,8 @@ def _plan_and_adopt(time_limit: float) -> None:
     with session_scope(open_engine()) as session:
         number = store_plan(session, signing_key(), scenario, document).number
         orders = adopt_plan(session, signing_key(), get_operation(session), number)
-    stderr.print(f"plan {number} adopted: {len(orders)} orders")
+        arrived = check_in_as_planned(session, signing_key())
+    stderr.print(f"plan {number} adopted: {len(orders)} orders; {arrived} teams checked in")
 
 
 def serve(

@@ -262,7 +262,9 @@ EXPECTED: dict[Key, Expected] = {
         admin=NOWHERE,
         anonymous=401,
     ),
-    # Execution: the requester, or a planner of either party.
+    # Execution: the requester, or a planner of either party (a supporting agency's planner
+    # executes its own lines); closing the whole request is the requester's side's (or the
+    # operation's lead's: DoD, no side here).
     **route(
         "POST",
         "/api/requests/{number}/execute",
@@ -280,7 +282,7 @@ EXPECTED: dict[Key, Expected] = {
         requester=REQUESTING,
         responder=NOWHERE,
         approver=NOWHERE,
-        planner=PARTIES,
+        planner=REQUESTING,
         viewer=NOWHERE,
         admin=NOWHERE,
         anonymous=401,
@@ -324,11 +326,7 @@ EXPECTED: dict[Key, Expected] = {
     **{
         key: status
         for method, path, ok in (
-            ("POST", "/api/operations/{name}/tasks/{code}/progress", 200),
-            ("POST", "/api/operations/{name}/tasks/{code}/done", 200),
             ("POST", "/api/operations/{name}/plans", 202),
-            ("POST", "/api/operations/{name}/plans/{number}/adopt", 200),
-            ("POST", "/api/operations/{name}/units/{code}/orders", 201),
             ("POST", "/api/jobs/{job_id}/cancel", 200),
         )
         for key, status in route(
@@ -344,6 +342,65 @@ EXPECTED: dict[Key, Expected] = {
         ).items()
     },
 }
+# What moves units is the lead's (DoD, no side here) or the units' own agency's: the tasks,
+# a plan moving DoD's units, an order to a DoD unit are refused to every side's planner
+# (tests/requests/test_takeover.py shows the allowed cases).
+EXPECTED |= {
+    key: status
+    for method, path in (
+        ("POST", "/api/operations/{name}/tasks/{code}/progress"),
+        ("POST", "/api/operations/{name}/tasks/{code}/done"),
+        ("POST", "/api/operations/{name}/plans/{number}/adopt"),
+        ("POST", "/api/operations/{name}/units/{code}/orders"),
+        ("POST", "/api/requests/{number}/accept"),
+    )
+    for key, status in route(
+        method,
+        path,
+        requester=NOWHERE,
+        responder=NOWHERE,
+        approver=NOWHERE,
+        planner=NOWHERE,
+        viewer=NOWHERE,
+        admin=NOWHERE,
+        anonymous=401,
+    ).items()
+}
+# A line is filled by the responder of the agency it is addressed to; a fill's status is set
+# by that agency (responder or planner) or the lead's planners.
+EXPECTED |= route(
+    "POST",
+    "/api/requests/{number}/fills",
+    requester=NOWHERE,
+    responder=ADDRESSED,
+    approver=NOWHERE,
+    planner=NOWHERE,
+    viewer=NOWHERE,
+    admin=NOWHERE,
+    anonymous=401,
+)
+EXPECTED |= route(
+    "POST",
+    "/api/requests/{number}/fills/{unit}/status",
+    requester=NOWHERE,
+    responder=ADDRESSED,
+    approver=NOWHERE,
+    planner=ADDRESSED,
+    viewer=NOWHERE,
+    admin=NOWHERE,
+    anonymous=401,
+)
+EXPECTED |= route(
+    "GET",
+    "/api/operations/{name}/support",
+    requester=EVERYWHERE,
+    responder=EVERYWHERE,
+    approver=EVERYWHERE,
+    planner=EVERYWHERE,
+    viewer=EVERYWHERE,
+    admin=EVERYWHERE,
+    anonymous=401,
+)
 TABLE_ROUTES = sorted({(method, path) for method, path, _, _ in EXPECTED})
 
 
@@ -389,6 +446,21 @@ class Workflow:
         for step in steps[: STAGES.index(stage)]:
             shown = step(shown)
         return shown
+
+    def in_operation(self) -> dict[str, Any]:
+        """A request for the reference operation, taken in by its lead, offered by DOJ."""
+        line = LINE | {"supporting_agency": SIDES["addressed"], "capability": "LEO"}
+        line |= {"starts_on": "2018-12-20", "ends_on": "2019-01-31"}
+        draft = {
+            "title": "Matrix",
+            "justification": "Who may fill.",
+            "operation": "Border support 2018",
+            "lines": [line],
+        }
+        shown = self.call("dhs.requester", "POST", "/api/requests", None, draft)
+        shown = self.call("dhs.requester", "POST", _at(shown, "submit"), shown)
+        shown = self.call("army.planner", "POST", _at(shown, "accept"), shown)
+        return self.call("doj.responder", "POST", _at(shown, "responses"), shown, OFFER_ALL)
 
     def call(
         self,
@@ -489,7 +561,51 @@ def _queued_job(flow: Workflow) -> int:
         return jobs.submit(session, flow.demo.key, PLAN_JOB, params, "army.planner").id
 
 
+_team_numbers = itertools.count(1)
+
+
+def _new_team() -> dict[str, Any]:
+    return {
+        "id": f"matrix-team-{next(_team_numbers)}",
+        "name": "Matrix officers",
+        "component": "civilian",
+        "strength": 10,
+        "home": {"name": "Washington DC", "lat": 38.9, "lon": -77.0},
+    }
+
+
+def _fill(flow: Workflow) -> Attempt:
+    shown = flow.in_operation()
+    return Attempt(_at(shown, "fills"), etag(shown), {"line": 1, "new_unit": _new_team()})
+
+
+def _fill_status(flow: Workflow) -> Attempt:
+    shown = flow.in_operation()
+    team = _new_team()
+    filled = {"line": 1, "new_unit": team, "on": "2018-12-10"}
+    flow.call("doj.responder", "POST", _at(shown, "fills"), shown, filled)
+    url = _at(shown, f"fills/{team['id']}/status")
+    return Attempt(url, None, {"status": "mobilizing", "on": "2018-12-12"})
+
+
+def _accept(flow: Workflow) -> Attempt:
+    line = LINE | {"supporting_agency": SIDES["addressed"]}
+    draft = {
+        "title": "M",
+        "justification": "J",
+        "operation": "Border support 2018",
+        "lines": [line],
+    }
+    shown = flow.call("dhs.requester", "POST", "/api/requests", None, draft)
+    shown = flow.call("dhs.requester", "POST", _at(shown, "submit"), shown)
+    return Attempt(_at(shown, "accept"), etag(shown))
+
+
 EXERCISES: dict[tuple[str, str], Callable[[Workflow], Attempt]] = {
+    ("POST", "/api/requests/{number}/accept"): _accept,
+    ("POST", "/api/requests/{number}/fills"): _fill,
+    ("POST", "/api/requests/{number}/fills/{unit}/status"): _fill_status,
+    ("GET", "/api/operations/{name}/support"): lambda flow: Attempt(f"{OPERATION}/support"),
     ("GET", "/api/me"): lambda flow: Attempt("/api/me"),
     ("GET", "/api/agencies"): lambda flow: Attempt("/api/agencies"),
     ("GET", "/api/audit/verify"): lambda flow: Attempt("/api/audit/verify"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
 from mobilize.audit.models import AuditRecord
@@ -10,7 +12,9 @@ from mobilize.core.db import session_scope
 from mobilize.operations.plans import adopt_plan, snapshot, store_plan
 from mobilize.operations.service import get_operation
 from mobilize.planning.service import PlanRequest, make_plan
-from mobilize.requests.queries import fulfilment, history
+from mobilize.requests.demo import check_in_as_planned
+from mobilize.requests.fulfilment import fulfilment
+from mobilize.requests.queries import history
 from tests.requests.conftest import Demo
 
 
@@ -19,7 +23,8 @@ def test_officers_request_is_answered_by_each_department(demo: Demo) -> None:
         officers = fulfilment(session, demo.actors["dhs.requester"], demo.numbers[0])
     departments = {line.supporting_agency for line in officers.lines}
     assert departments == {"DOJ", "DOS", "DOE", "DOT", "DOL", "DOI"}
-    assert officers.requested == officers.offered == officers.approved == 320
+    assert officers.requested == officers.offered == officers.approved == officers.filled == 320
+    assert officers.on_site == 0  # nobody checked in yet
 
 
 def test_amendment_extends_to_january_but_for_the_surge(demo: Demo) -> None:
@@ -47,18 +52,24 @@ def test_every_step_is_in_an_intact_audit_trail(demo: Demo) -> None:
     assert {"dhs.requester", "doj.approver", "dod.secdef", "dod.responder"} <= actors
 
 
-def test_fulfilment_shows_each_departments_officers_once_a_plan_is_adopted(demo: Demo) -> None:
+def test_fulfilment_counts_each_departments_officers_as_they_check_in(demo: Demo) -> None:
+    christmas = date(2018, 12, 20)
     with session_scope(demo.engine) as session:
-        before = fulfilment(session, demo.actors["dhs.requester"], demo.numbers[0])
+        before = fulfilment(session, demo.actors["dhs.requester"], demo.numbers[0], christmas)
         scenario = snapshot(session, None)
-    assert before.deployed == 0  # the teams are not deployed on the first day
+    assert before.planned == before.on_site == 0  # no plan adopted, nobody checked in
     document = make_plan(scenario, PlanRequest(solver="greedy"))
     with session_scope(demo.engine) as session:
         number = store_plan(session, demo.key, scenario, document).number
         adopt_plan(session, demo.key, get_operation(session), number)
     with session_scope(demo.engine) as session:
-        after = fulfilment(session, demo.actors["doj.responder"], demo.numbers[0])
-    assert {line.supporting_agency for line in after.lines if line.deployed} == {
+        planned = fulfilment(session, demo.actors["doj.responder"], demo.numbers[0], christmas)
+        assert check_in_as_planned(session, demo.key) == 10
+    with session_scope(demo.engine) as session:
+        after = fulfilment(session, demo.actors["doj.responder"], demo.numbers[0], christmas)
+    assert planned.planned == 320
+    assert planned.on_site == 0
+    assert {line.supporting_agency for line in after.lines if line.on_site} == {
         "DOJ",
         "DOS",
         "DOE",
@@ -66,4 +77,4 @@ def test_fulfilment_shows_each_departments_officers_once_a_plan_is_adopted(demo:
         "DOL",
         "DOI",
     }
-    assert after.deployed == after.requested == 320
+    assert after.on_site == after.requested == 320

@@ -174,7 +174,9 @@ def test_filled_officers_are_planned_checked_in_and_released(story: Story) -> No
     shown = story.get("cbp.planner", f"/api/requests/{number}/fulfilment?on={day_after}").json()
     assert [line["on_site"] for line in shown["lines"]] == [30, 20]
     assert [line["filled"] for line in shown["lines"]] == [30, 20]
-    assert shown["on_site"] == 50 and shown["planned"] == 50 and shown["released"] == 0
+    assert shown["on_site"] == 50
+    assert shown["planned"] == 50
+    assert shown["released"] == 0
     nothing = story.get("dhs.requester", f"/api/requests/{draft}/fulfilment?on={day_after}").json()
     assert (nothing["requested"], nothing["filled"], nothing["on_site"]) == (300, 0, 0)
     assert nothing["offered"] == nothing["approved"] == nothing["released"] == 0
@@ -189,7 +191,8 @@ def test_filled_officers_are_planned_checked_in_and_released(story: Story) -> No
         )
         assert moved.status_code == 200, moved.text
     shown = story.get("cbp.planner", f"/api/requests/{number}/fulfilment?on={checked_out}").json()
-    assert shown["lines"][0]["released"] == 30 and shown["lines"][0]["on_site"] == 0
+    assert shown["lines"][0]["released"] == 30
+    assert shown["lines"][0]["on_site"] == 0
     report = story.get("dhs.requester", f"/api/operations/{OPERATION}/support?on=2019-01-31")
     assert report.status_code == 200, report.text
     doj = next(row for row in report.json()["rows"] if row["agency"] == "DOJ")

@@ -21,13 +21,14 @@ from sqlalchemy.orm import Session
 
 from mobilize.agencies.service import ensure_agency, ensure_reference_agencies
 from mobilize.auth.models import Role
-from mobilize.auth.service import Actor, actor_of, add_user
+from mobilize.auth.service import Actor, actor_named, actor_of, add_user
 from mobilize.core.errors import InvalidInput
 from mobilize.operations.models import Operation
+from mobilize.operations.plans import adopted_document
 from mobilize.operations.service import import_scenario
 from mobilize.requests import schemas
-from mobilize.requests.fills import fill_line
-from mobilize.requests.models import SupportRequest
+from mobilize.requests.fills import fill_line, move_fill
+from mobilize.requests.models import Fill, SupportRequest
 from mobilize.requests.package import set_rate
 from mobilize.requests.queries import request_out
 from mobilize.requests.service import (
@@ -40,6 +41,7 @@ from mobilize.requests.service import (
     respond,
     submit_request,
 )
+from mobilize.requests.states import FillStatus
 from mobilize.scenario.schemas import Requirement, Scenario
 
 DEPARTMENTS = ("DOJ", "DOS", "DOE", "DOT", "DOL", "DOI")
@@ -296,6 +298,32 @@ def _signed(
 
 def _now(request: SupportRequest) -> Change:
     return Change(request.number, request.revision)
+
+
+def check_in_as_planned(session: Session, key: bytes) -> int:
+    """Each team of the officers' request checks in on the day the adopted plan has it
+    arrive (by its department's liaison): what the seed's "support received to date"
+    counts. Teams checked in already are left as they are; the number checked in now."""
+    operation = session.scalars(select(Operation)).one()
+    adopted = adopted_document(session, operation)
+    if adopted is None:
+        return 0
+    arrivals: dict[str, date] = {}
+    for stay in sorted(adopted.deployments, key=lambda stay: stay.from_):
+        arrivals.setdefault(stay.unit, stay.from_)
+    fills = session.scalars(select(Fill).where(Fill.status == FillStatus.ASSIGNED.value))
+    moved = 0
+    for fill in list(fills):
+        arrival = arrivals.get(fill.unit.code)
+        if arrival is None:
+            continue
+        liaison = actor_named(session, f"{fill.agency.path.split('/')[0].lower()}.responder")
+        number = session.get(SupportRequest, fill.request_id)
+        assert number is not None
+        step = schemas.FillMoveInput(status=FillStatus.ON_SITE, on=arrival, note="checked in")
+        move_fill(session, key, liaison, number.number, fill.unit.code, step)
+        moved += 1
+    return moved
 
 
 def demo_loaded(session: Session) -> bool:
