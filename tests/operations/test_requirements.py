@@ -31,7 +31,8 @@ from mobilize.reports.strength import strength_on
 from mobilize.requests import schemas
 from mobilize.requests.access import get_request
 from mobilize.requests.drafts import create_request
-from mobilize.requests.queries import fulfilment, request_out
+from mobilize.requests.fulfilment import fulfilment
+from mobilize.requests.queries import request_out
 from mobilize.requests.service import Change, amend, cancel, decide, respond
 from mobilize.scenario.schemas import Scenario
 from tests.requests.conftest import Demo, officers_line
@@ -173,19 +174,19 @@ def test_the_reference_story_engineers_done_on_10_december(demo: Demo) -> None:
     scenario, number = _plan_store_adopt(demo)
     with session_scope(demo.engine) as session:
         plan = adopted_document(session, get_operation(session))
-        officers = fulfilment(session, demo.actors["dhs.requester"], OFFICERS)
+        officers = fulfilment(session, demo.actors["dhs.requester"], OFFICERS, date(2018, 12, 20))
         report = verify_trail(session, demo.key)
         actions = Counter(session.scalars(select(AuditRecord.action)))
     strength = strength_on(scenario, plan, date(2018, 12, 20))
     assert not [row for row in strength.rows if row.capability == "ENG"]
     active = sum(row.deployed for row in strength.rows if row.component == "active")
     assert 0 < active <= 4000
-    deployed: Counter[str] = Counter()
+    planned: Counter[str] = Counter()
     for line in officers.lines:
-        deployed[line.supporting_agency] += line.deployed
-    assert set(deployed) == {"DOJ", "DOS", "DOE", "DOT", "DOL", "DOI"}
-    assert all(deployed.values())
-    assert officers.deployed == officers.approved == 320
+        planned[line.supporting_agency] += line.planned
+    assert set(planned) == {"DOJ", "DOS", "DOE", "DOT", "DOL", "DOI"}
+    assert all(planned.values())
+    assert officers.planned == officers.filled == officers.approved == 320
     assert report.intact, report.first_break
     assert actions["task.done"] == 6
     assert actions["plan.store"] == actions["plan.adopt"] == 2

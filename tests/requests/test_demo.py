@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from mobilize.audit.models import AuditRecord
@@ -15,6 +19,7 @@ from mobilize.planning.service import PlanRequest, make_plan
 from mobilize.requests.demo import check_in_as_planned
 from mobilize.requests.fulfilment import fulfilment
 from mobilize.requests.queries import history
+from tests.conftest import run_cli
 from tests.requests.conftest import Demo
 
 
@@ -78,3 +83,23 @@ def test_fulfilment_counts_each_departments_officers_as_they_check_in(demo: Demo
         "DOI",
     }
     assert after.on_site == after.requested == 320
+
+
+def test_fulfilment_and_support_from_the_command_line(
+    demo: Demo,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("MOBILIZE_DATABASE_URL", database_url)
+    assert (
+        run_cli("requests", "fulfilment", demo.numbers[0], "--on", "2018-12-20", "-f", "json") == 0
+    )
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["requested"], shown["filled"], shown["on_site"]) == (320, 320, 0)
+    assert run_cli("report", "support", "--on", "2018-12-20", "-f", "csv") == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    doj = next(row for row in rows if row["agency"] == "DOJ")
+    assert (doj["requested"], doj["filled"], doj["person_days"]) == ("185", "185", "0")
+    assert run_cli("report", "support", "-f", "yaml") == 2
+    assert "--format" in capsys.readouterr().err

@@ -28,6 +28,7 @@ PAGES = (
     f"{DASHBOARD}/plans",
     f"{DASHBOARD}/passes",
     f"{DASHBOARD}/strength?on=2018-12-24",
+    f"{DASHBOARD}/support?on=2018-12-24",
     "/audit?type=request&id=RFA-2018-0002",
 )
 
@@ -283,3 +284,16 @@ def test_guessing_passwords_is_stopped_after_five_failures(app: FastAPI, site: S
         ).all()
     assert outcomes.count("unauthenticated") == 5
     assert outcomes.count("throttled") == 2
+
+
+def test_support_received_page_and_download(signed_in: SignIn) -> None:
+    client = signed_in("dhs.requester")
+    shown = client.get(f"{DASHBOARD}/support?on=2018-12-20")
+    assert shown.status_code == 200
+    assert 'data-testid="support-on-site-DOJ">0<' in shown.text  # nobody checked in yet
+    csv = client.get(f"{DASHBOARD}/support.csv?on=2018-12-20")
+    assert (
+        csv.text.splitlines()[0]
+        == "on,agency,requested,approved,filled,on_site,released,person_days,cost"
+    )
+    assert "2018-12-20,DOJ,185,185,185,0,0,0,0.0" in csv.text.splitlines()

@@ -55,9 +55,10 @@ def _file_request(page: Page) -> str:
     page.get_by_label("Title").fill("More officers for El Centro over the holidays")
     page.get_by_label("Justification").fill("CBP asks for officers at El Centro, 20 Dec to 10 Jan.")
     page.get_by_label("Operation").select_option(OPERATION)
-    lines = [(agency, "civilian", 10) for agency in DEPARTMENTS] + [("DoD", "guard", 20)]
-    for index, (agency, component, personnel) in enumerate(lines, start=1):
-        page.get_by_label(f"Line {index} capability").fill("LEO")
+    lines = [(agency, "LEO", "civilian", 10) for agency in DEPARTMENTS]
+    lines.append(("DoD", "MP", "active", 20))
+    for index, (agency, capability, component, personnel) in enumerate(lines, start=1):
+        page.get_by_label(f"Line {index} capability").fill(capability)
         page.get_by_label(f"Line {index} component").select_option(component)
         page.get_by_label(f"Line {index} personnel").fill(str(personnel))
         page.get_by_label(f"Line {index} location").fill("ELC")
@@ -87,16 +88,18 @@ def test_the_reference_story_in_the_browser(browser: Browser, server: LiveServer
 
     dod = _signed_in(browser, server, "dod.responder")
     dod.goto(request_path)
-    dod.get_by_label("Line 7: 20 LEO at ELC").select_option("all")
+    dod.get_by_label("Line 7: 20 MP at ELC").select_option("all")
     dod.get_by_role("button", name="Send the answer").click()
     expect(dod.get_by_test_id("line-7-status")).to_have_text("offered")
 
+    lead = _signed_in(browser, server, "army.planner")
+    lead.goto(request_path)
+    lead.get_by_role("button", name=re.compile("^Accept into")).click()
+    expect(lead.get_by_role("button", name=re.compile("^Accept into"))).to_have_count(0)
+
     secretary = _signed_in(browser, server, "dod.secdef")
     secretary.goto(request_path)
-    for criterion in ("Legality", "Lethality", "Risk", "Cost", "Appropriateness", "Readiness"):
-        expect(secretary.get_by_label(criterion, exact=True)).to_have_value("satisfied")
-    secretary.get_by_role("button", name="Sign", exact=True).click()
-    expect(secretary.get_by_test_id("line-7-status")).to_have_text("approved")
+    _sign_after_judging(secretary)
     expect(secretary.get_by_test_id("line-1-status")).to_have_text("offered")  # DOJ's to sign
     secretary.screenshot(path=str(SCREENSHOTS / "request.png"), full_page=True)
 
@@ -119,6 +122,31 @@ def test_the_reference_story_in_the_browser(browser: Browser, server: LiveServer
     _check_every_page(browser, server, request_path)
 
 
+CRITERIA = ("Legality", "Lethality", "Risk", "Cost", "Appropriateness", "Readiness")
+
+
+def _sign_after_judging(secretary: Page) -> None:
+    """Nothing is judged at first and signing is refused until every criterion is; the cost,
+    the cap headroom day by day and the readiness are shown beside the criteria."""
+    for criterion in CRITERIA:
+        expect(secretary.get_by_label(criterion, exact=True)).to_have_value("")
+    expect(secretary.get_by_label("Decision")).to_have_value("")
+    expect(secretary.get_by_test_id("package-cost")).to_contain_text("$")
+    expect(secretary.get_by_test_id("package-cap-active")).to_contain_text("4,000")
+    expect(secretary.get_by_test_id("package-share-MP")).to_contain_text("%")
+    secretary.get_by_role("button", name="Sign", exact=True).click()
+    expect(secretary.get_by_test_id("line-7-status")).to_have_text("offered")  # refused
+    for criterion in CRITERIA[:-1]:
+        secretary.get_by_label(criterion, exact=True).select_option("satisfied")
+    secretary.get_by_label("Decision").select_option("approve")
+    secretary.screenshot(path=str(SCREENSHOTS / "sign.png"), full_page=True)
+    secretary.get_by_role("button", name="Sign", exact=True).click()
+    expect(secretary.get_by_test_id("line-7-status")).to_have_text("offered")  # one unjudged
+    secretary.get_by_label(CRITERIA[-1], exact=True).select_option("satisfied")
+    secretary.get_by_role("button", name="Sign", exact=True).click()
+    expect(secretary.get_by_test_id("line-7-status")).to_have_text("approved")
+
+
 PAGES = (
     "/requests",
     "/requests/new",
@@ -127,6 +155,7 @@ PAGES = (
     f"{DASHBOARD}/plans/1",
     f"{DASHBOARD}/passes",
     f"{DASHBOARD}/strength?on=2018-12-24",
+    f"{DASHBOARD}/support?on=2018-12-24",
     "/audit?type=request&id=RFA-2018-0002",
     f"{DASHBOARD}/plans/compare?first=1&second=1",
     "/jobs/1",  # the live view, once the job is over

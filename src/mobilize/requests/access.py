@@ -15,6 +15,7 @@ from mobilize.auth.service import Actor
 from mobilize.core.errors import Forbidden, NotFound, PreconditionFailed
 from mobilize.operations.lead import lead_agency
 from mobilize.requests.models import SupportRequest
+from mobilize.requests.states import RequestStatus
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def is_party(actor: Actor, request: SupportRequest) -> bool:
     addressed to and the lead of its operation, who takes it in (a draft is the requester's
     own until it is put to them)."""
     agencies = {request.requesting_agency.path}
-    if request.status != "draft":
+    if request.status != RequestStatus.DRAFT:
         agencies.update(line.supporting_agency.path for line in request.lines)
         if request.operation is not None and lead_agency(request.operation):
             agencies.add(lead_agency(request.operation))

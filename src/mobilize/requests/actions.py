@@ -21,8 +21,16 @@ from mobilize.requests import schemas, service
 from mobilize.requests.fills import fill_limit, fill_line, filled_personnel
 from mobilize.requests.models import RequestLine, SupportRequest
 from mobilize.requests.service import Change, is_requester_side, lines_entitled, may_run, runs_whole
-from mobilize.requests.states import FILLABLE, LINE_MOVES, REQUEST_MOVES, SIGNED, can_move
+from mobilize.requests.states import (
+    FILLABLE,
+    LINE_MOVES,
+    REQUEST_MOVES,
+    SIGNED,
+    LineStatus,
+    can_move,
+)
 
+DECISIONS = ("approve", "deny")
 Run = Callable[[Session, bytes, Actor, Change, Any], SupportRequest]
 
 
@@ -35,10 +43,10 @@ class RequestAction:
     payload: type[BaseModel] | None  # what it takes, beyond the request and its revision
     run: Run
 
-    def audit_for(self, payload: BaseModel | None) -> str:
+    def audit_for(self, decision: str | None = None) -> str:
         """A decision is audited as what was decided (`request.approve`, `request.deny`)."""
-        if isinstance(payload, schemas.ApprovalInput):
-            return f"request.{payload.decision}"
+        if self.payload is schemas.ApprovalInput and decision in DECISIONS:
+            return f"request.{decision}"
         return self.audit
 
 
@@ -86,7 +94,8 @@ def lines_to_decide(actor: Actor, request: SupportRequest) -> list[RequestLine]:
     return [
         line
         for line in request.lines
-        if line.status == "offered" and actor.holds(Role.APPROVER, line.supporting_agency.path)
+        if line.status == LineStatus.OFFERED
+        and actor.holds(Role.APPROVER, line.supporting_agency.path)
     ]
 
 

@@ -212,7 +212,7 @@ def decide(
     return _change(
         ctx,
         actor,
-        ACTIONS["decide"].audit_for(decision),
+        ACTIONS["decide"].audit_for(decision.decision),
         number,
         lambda s: service.decide(s, ctx.audit_key, actor, change, decision),
         idempotency_key,

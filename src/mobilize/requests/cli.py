@@ -18,7 +18,13 @@ from mobilize.core.errors import InvalidInput
 from mobilize.operations.service import get_operation
 from mobilize.requests import schemas
 from mobilize.requests.access import find_request
-from mobilize.requests.fulfilment import fulfilment_of, support_report
+from mobilize.requests.fulfilment import (
+    SUPPORT_COLUMNS,
+    fulfilment_of,
+    support_csv,
+    support_report,
+    support_rows,
+)
 
 requests_app = typer.Typer(help="Requests for assistance: fulfilment.", no_args_is_help=True)
 FORMATS = ("table", "json", "csv")
@@ -68,24 +74,13 @@ def report_support(
     if file_format == "json":
         sys.stdout.write(report.model_dump_json(indent=2) + "\n")
         return
-    header = [
-        "agency",
-        "requested",
-        "approved",
-        "filled",
-        "on_site",
-        "released",
-        "person_days",
-        "cost",
-    ]
-    rows = [
-        [str(getattr(row, field) if getattr(row, field) is not None else "") for field in header]
-        for row in report.rows
-    ]
+    if file_format == "csv":
+        sys.stdout.write(support_csv(report))
+        return
     cost = "" if report.cost is None else f"{report.cost:.2f}"
     totals = ["All", "", "", "", "", "", str(report.person_days), cost]
     title = f"Support received to {report.on} ({report.operation})"
-    _emit(file_format, title, header, rows, totals)
+    _emit(file_format, title, list(SUPPORT_COLUMNS), support_rows(report), totals)
 
 
 def _check_format(file_format: str) -> None:

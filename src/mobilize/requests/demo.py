@@ -41,7 +41,7 @@ from mobilize.requests.service import (
     respond,
     submit_request,
 )
-from mobilize.requests.states import FillStatus
+from mobilize.requests.states import FillStatus, LineStatus
 from mobilize.scenario.schemas import Requirement, Scenario
 
 DEPARTMENTS = ("DOJ", "DOS", "DOE", "DOT", "DOL", "DOI")
@@ -265,7 +265,7 @@ def _offered_and_signed(
     answers = [
         schemas.LineAnswer(line=line.position, offer="all")
         for line in request.lines
-        if line.status == "submitted"
+        if line.status == LineStatus.SUBMITTED
     ]
     request = respond(
         session, key, actors["dod.responder"], _now(request), schemas.ResponseInput(answers=answers)
@@ -287,7 +287,8 @@ def _signed(
     criteria = {
         criterion: schemas.CriterionJudgement(judgement="satisfied", note="reviewed")
         for line in request.lines
-        if line.status == "offered" and approver.holds(Role.APPROVER, line.supporting_agency.path)
+        if line.status == LineStatus.OFFERED
+        and approver.holds(Role.APPROVER, line.supporting_agency.path)
         for criterion in line.criteria
     }
     decision = schemas.ApprovalInput(

@@ -24,6 +24,7 @@ from mobilize.requests.access import (
 )
 from mobilize.requests.content import criteria_for
 from mobilize.requests.models import RequestLine, RequestNumberCounter, SupportRequest
+from mobilize.requests.states import RequestStatus
 
 DEFAULT_LAW_ENFORCEMENT = ("LEO",)
 MILITARY_DEPARTMENT = "DoD"
@@ -41,7 +42,7 @@ def create_request(
         requesting_agency=requesting,
         title=draft.title,
         justification=draft.justification,
-        status="draft",
+        status=RequestStatus.DRAFT,
         version=1,
         revision=1,
         created_by_id=actor.user_id,
@@ -59,7 +60,7 @@ def edit_request(
     request = locked_request(session, actor, change)
     require_requester(actor, request, "edit")
     before = state_of(request)
-    if request.status != "draft":
+    if request.status != RequestStatus.DRAFT:
         raise Refused(
             f"{request.number} is {request.status}: a submitted request is not edited, "
             "it is amended (and the amendment is signed again)"
@@ -95,7 +96,7 @@ def _lines(
                 ends_on=draft.ends_on,
                 supporting_agency=agency,
                 criteria=criteria_for(agency.path),
-                status="draft",
+                status=RequestStatus.DRAFT,
             )
         )
     return lines
@@ -163,7 +164,8 @@ def _operation(session: Session, actor: Actor, name: str | None) -> Operation | 
 
 def _has_exchange(session: Session, operation: Operation) -> bool:
     filed = select(SupportRequest.id).where(
-        SupportRequest.operation_id == operation.id, SupportRequest.status != "draft"
+        SupportRequest.operation_id == operation.id,
+        SupportRequest.status != RequestStatus.DRAFT.value,
     )
     return session.scalars(filed.limit(1)).first() is not None
 

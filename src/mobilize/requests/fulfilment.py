@@ -9,6 +9,8 @@ on 20 December and out on 31 January delivered 42 days per person.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
@@ -262,3 +264,34 @@ def _km(operation: Operation, line: RequestLine, fill: Fill) -> float:
         return 0.0
     unit = fill.unit
     return great_circle_km(unit.home_lat, unit.home_lon, place.lat, place.lon)
+
+
+SUPPORT_COLUMNS = (
+    "agency",
+    "requested",
+    "approved",
+    "filled",
+    "on_site",
+    "released",
+    "person_days",
+    "cost",
+)
+
+
+def support_rows(report: schemas.SupportOut) -> list[list[str]]:
+    """The report's rows as text, in `SUPPORT_COLUMNS` order (no cost: empty)."""
+    return [
+        [
+            "" if getattr(row, column) is None else str(getattr(row, column))
+            for column in SUPPORT_COLUMNS
+        ]
+        for row in report.rows
+    ]
+
+
+def support_csv(report: schemas.SupportOut) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["on", *SUPPORT_COLUMNS])
+    writer.writerows([[report.on.isoformat(), *row] for row in support_rows(report)])
+    return buffer.getvalue()

@@ -61,11 +61,11 @@ def cap_headroom(
     component present by the adopted plan (else the force list as it stands), with these
     lines added, the limit and the headroom left; and the days the lines would break it."""
     present, source = _present_by_component(session, operation)
-    found = []
+    found: list[dict[str, Any]] = []
     for cap in operation.caps:
         capped = cap.component.value if cap.component is not None else None
         first, last = cap.starts_on or operation.start, cap.ends_on or operation.end
-        days = []
+        days: list[dict[str, Any]] = []
         for day in days_between(first, last):
             added = sum(
                 line.personnel
@@ -87,10 +87,19 @@ def cap_headroom(
             )
         if days:
             breaks = [
-                {"day": d["day"], "excess": -d["headroom"]} for d in days if d["headroom"] < 0
+                {"day": d["day"], "excess": -int(d["headroom"])}
+                for d in days
+                if int(d["headroom"]) < 0
             ]
+            already = sum(1 for d in days if int(d["present"]) > cap.max_personnel)
             found.append(
-                {"component": capped or "all", "source": source, "days": days, "breaks": breaks}
+                {
+                    "component": capped or "all",
+                    "source": source,
+                    "days": days,
+                    "breaks": breaks,
+                    "over_without_lines": already,  # days the cap is broken without them
+                }
             )
     return found
 

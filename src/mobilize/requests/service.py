@@ -37,7 +37,7 @@ from mobilize.requests.models import (
     SupportRequest,
 )
 from mobilize.requests.package import decision_package
-from mobilize.requests.states import AMENDABLE, SIGNED, line_move, request_move
+from mobilize.requests.states import AMENDABLE, SIGNED, LineStatus, line_move, request_move
 
 __all__ = [
     "Change",
@@ -184,7 +184,8 @@ def _lines_decided(
         lines = [
             line
             for line in request.lines
-            if line.status == "offered" and actor.holds(Role.APPROVER, line.supporting_agency.path)
+            if line.status == LineStatus.OFFERED
+            and actor.holds(Role.APPROVER, line.supporting_agency.path)
         ]
     if not lines:
         raise Refused(f"{request.number} has no offered line that {actor.username} may decide")
@@ -340,7 +341,7 @@ def close(session: Session, key: bytes, actor: Actor, change: Change) -> Support
     before = state_of(request)
     request.status = request_move(request.status, "close")
     for line in request.lines:
-        if line.status == "in_execution":
+        if line.status == LineStatus.IN_EXECUTION:
             line.status = line_move(line.status, "close")
     return changed(session, key, actor, "request.close", request, before)
 

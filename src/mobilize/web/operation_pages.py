@@ -47,8 +47,9 @@ from mobilize.reports.strength import (
     strength_xlsx,
 )
 from mobilize.requests.access import get_request
-from mobilize.requests.fulfilment import fulfilment
+from mobilize.requests.fulfilment import fulfilment, support_csv, support_report
 from mobilize.requests.queries import list_requests
+from mobilize.requests.schemas import SupportOut
 from mobilize.scenario.schemas import Scenario
 from mobilize.web.charts import (
     daily_strength,
@@ -415,6 +416,31 @@ def strength_download(
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers=disposition,
     )
+
+
+@router.get("/operations/{name}/support", response_class=HTMLResponse)
+def support(name: Name, request: Request, ctx: Context, who: User, on: Day = None) -> Response:
+    """Support received to date per supporting agency, counted from fills."""
+
+    def work(session: Session) -> tuple[Operation, SupportOut]:
+        operation = find_operation(session, name)
+        require_reader(session, who.actor, operation)
+        return operation, support_report(session, operation, on)
+
+    operation, report = audited(ctx, who.actor, "operation.read", ("operation", name), work)
+    return page(request, "support.html", who, name=name, report=report, operation=operation)
+
+
+@router.get("/operations/{name}/support.csv")
+def support_download(name: Name, ctx: Context, who: User, on: Day = None) -> Response:
+    def work(session: Session) -> SupportOut:
+        operation = find_operation(session, name)
+        require_reader(session, who.actor, operation)
+        return support_report(session, operation, on)
+
+    report = audited(ctx, who.actor, "operation.read", ("operation", name), work)
+    disposition = {"Content-Disposition": f'attachment; filename="support-{report.on}.csv"'}
+    return Response(support_csv(report), media_type="text/csv", headers=disposition)
 
 
 AUDITED_TYPES = ("request", "operation", "plan", "task", "unit", "job", "user", "audit")

@@ -17,20 +17,20 @@ from mobilize.core.errors import InvalidInput
 from mobilize.operations.access import may_read
 from mobilize.operations.service import list_operations
 from mobilize.requests import schemas
-from mobilize.requests.actions import available_actions, lines_to_answer, lines_to_decide
+from mobilize.requests.actions import (
+    ACTIONS,
+    available_actions,
+    lines_to_answer,
+    lines_to_decide,
+    lines_to_fill,
+)
 from mobilize.requests.fulfilment import fulfilment
+from mobilize.requests.package import decision_package
 from mobilize.requests.queries import history, list_requests, request_out
 from mobilize.requests.service import (
     Change,
-    amend,
-    cancel,
-    close,
     create_request,
-    decide,
-    execute,
     get_request,
-    respond,
-    submit_request,
 )
 from mobilize.requests.states import REQUEST_STATUSES
 from mobilize.web.context import User, checked, page, posted_form, see_other
@@ -164,12 +164,15 @@ def request_page(number: Number, request: Request, ctx: Context, who: User) -> H
 
     def work(session: Session) -> dict[str, Any]:
         found = get_request(session, who.actor, number)
+        deciding = lines_to_decide(who.actor, found)
         return {
+            "package": decision_package(session, found, deciding) if deciding else None,
             "shown": request_out(session, found),
             "story": history(session, who.actor, number),
             "fulfilled": fulfilment(session, who.actor, number),
             "actions": available_actions(who.actor, found),
             "to_answer": [line.position for line in lines_to_answer(who.actor, found)],
+            "to_fill": [line.position for line in lines_to_fill(who.actor, found)],
             "to_decide": [
                 (line.position, line.supporting_agency.path, line.criteria)
                 for line in lines_to_decide(who.actor, found)
@@ -185,43 +188,40 @@ def request_page(number: Number, request: Request, ctx: Context, who: User) -> H
     return page(request, "request.html", who, approvals=by_line, **values)
 
 
-Action = Annotated[str, Path(pattern=r"^(submit|respond|decide|amend|cancel|execute|close)$")]
+Action = Annotated[str, Path(pattern="^(" + "|".join(ACTIONS) + ")$")]
 
 
 @router.post("/requests/{number}/{action}")
 async def act(
     number: Number, action: Action, request: Request, ctx: Context, who: User
 ) -> RedirectResponse:
-    """One action from the request page, at the revision the page showed (a change made
-    meanwhile by someone else refuses it, as `If-Match` does in the API)."""
+    """One action of the registry (`requests.actions.ACTIONS`) from the request page, at the
+    revision the page showed (a change made meanwhile by someone else refuses it, as
+    `If-Match` does in the API); audited under the same name as the API's."""
     form = await posted_form(request)
-    checked(ctx, who, form, f"request.{action}", ("request", number))
+    chosen = ACTIONS[action]
+    audit = chosen.audit_for(form.get("decision"))
+    checked(ctx, who, form, audit, ("request", number))
     change = Change(number, _whole(form.get("revision"), "revision"))
 
     def work(session: Session) -> object:
-        return _perform(session, ctx.audit_key, who, action, change, form)
+        payload = _payload(action, form)
+        return chosen.run(session, ctx.audit_key, who.actor, change, payload)
 
-    audited(ctx, who.actor, f"request.{action}", ("request", number), work)
+    audited(ctx, who.actor, audit, ("request", number), work)
     return see_other(f"/requests/{number}")
 
 
-def _perform(
-    session: Session, key: bytes, who: SignedIn, action: str, change: Change, form: dict[str, str]
-) -> object:
-    actor = who.actor
-    if action == "submit":
-        return submit_request(session, key, actor, change)
-    if action == "respond":
-        return respond(session, key, actor, change, _answers(form))
-    if action == "decide":
-        return decide(session, key, actor, change, _decision(form))
-    if action == "amend":
-        return amend(session, key, actor, change, _amendment(form))
-    if action == "cancel":
-        return cancel(session, key, actor, change, form.get("reason", ""))
-    if action == "execute":
-        return execute(session, key, actor, change)
-    return close(session, key, actor, change)
+def _payload(action: str, form: dict[str, str]) -> Any:
+    readers = {
+        "respond": _answers,
+        "decide": _decision,
+        "amend": _amendment,
+        "cancel": lambda f: schemas.ReasonInput(reason=f.get("reason", "")),
+        "fill": _fill,
+    }
+    reader = readers.get(action)
+    return reader(form) if reader else None
 
 
 def _whole(text: str | None, name: str) -> int:
@@ -229,6 +229,25 @@ def _whole(text: str | None, name: str) -> int:
         return int(text or "")
     except ValueError:
         raise InvalidInput(f"{name}: a whole number, not {text!r}") from None
+
+
+def _fill(form: dict[str, str]) -> schemas.FillInput:
+    raw: dict[str, Any] = {"line": form.get("line", ""), "note": form.get("note", "")}
+    if form.get("unit"):
+        raw["unit"] = form["unit"]
+    else:
+        raw["new_unit"] = {
+            "id": form.get("new-id", ""),
+            "name": form.get("new-name", ""),
+            "component": form.get("new-component", ""),
+            "strength": form.get("new-strength", "").replace(",", ""),
+            "home": {
+                "name": form.get("new-home", ""),
+                "lat": form.get("new-lat", ""),
+                "lon": form.get("new-lon", ""),
+            },
+        }
+    return _valid(schemas.FillInput, raw)
 
 
 def _answers(form: dict[str, str]) -> schemas.ResponseInput:
