@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from mobilize.admin_cli import register as register_admin_commands
+from mobilize.agencies.service import ensure_agency
 from mobilize.cli_support import parse_date, signing_key
 from mobilize.core.db import make_engine, session_scope
 from mobilize.core.errors import InvalidScenario, MobilizeError, NotFound
@@ -26,6 +27,7 @@ from mobilize.core.settings import load_settings
 from mobilize.operations import service as operations
 from mobilize.operations.cli import operation_snapshot, store_operation_plan
 from mobilize.operations.cli import register as register_operation_commands
+from mobilize.operations.lead import lead_agency
 from mobilize.passes.render import passes_csv, passes_ics, render_passes
 from mobilize.passes.service import PassRequest, plan_passes
 from mobilize.planning.progress import SolveProgress
@@ -98,14 +100,23 @@ def generate(
 def import_(
     scenario: ScenarioPath,
     replace: Annotated[bool, typer.Option(help="Overwrite an operation of the same name.")] = False,
+    lead: Annotated[
+        str | None,
+        typer.Option(
+            help="The lead agency (e.g. DoD); default: the department with the most personnel."
+        ),
+    ] = None,
 ) -> None:
     """Store a scenario in the database as an operation."""
     loaded = load_scenario(scenario)
     engine = _engine()
     with session_scope(engine) as session:
         operation = operations.import_scenario(session, loaded, replace, signing_key())
+        if lead is not None:
+            operation.lead_agency = ensure_agency(session, lead)
         counts = f"{len(operation.units)} units, {len(operation.locations)} locations"
-    stderr.print(f"imported {loaded.name!r}: {counts}")
+        led = lead_agency(operation)
+    stderr.print(f"imported {loaded.name!r}: {counts}; led by {led or 'nobody yet'}")
 
 
 @app.command()

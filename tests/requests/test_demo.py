@@ -16,8 +16,10 @@ from mobilize.core.db import session_scope
 from mobilize.operations.plans import adopt_plan, snapshot, store_plan
 from mobilize.operations.service import get_operation
 from mobilize.planning.service import PlanRequest, make_plan
+from mobilize.planning.solve import SolverConfig
 from mobilize.requests.demo import check_in_as_planned
 from mobilize.requests.fulfilment import fulfilment
+from mobilize.requests.models import Fill
 from mobilize.requests.queries import history
 from tests.conftest import run_cli
 from tests.requests.conftest import Demo
@@ -63,13 +65,14 @@ def test_fulfilment_counts_each_departments_officers_as_they_check_in(demo: Demo
         before = fulfilment(session, demo.actors["dhs.requester"], demo.numbers[0], christmas)
         scenario = snapshot(session, None)
     assert before.planned == before.on_site == 0  # no plan adopted, nobody checked in
-    document = make_plan(scenario, PlanRequest(solver="greedy"))
+    document = make_plan(scenario, PlanRequest(config=SolverConfig(time_limit=30, workers=2)))
     with session_scope(demo.engine) as session:
         number = store_plan(session, demo.key, scenario, document).number
         adopt_plan(session, demo.key, get_operation(session), number)
     with session_scope(demo.engine) as session:
         planned = fulfilment(session, demo.actors["doj.responder"], demo.numbers[0], christmas)
-        assert check_in_as_planned(session, demo.key) == 10
+        filled = len(list(session.scalars(select(Fill))))
+        assert check_in_as_planned(session, demo.key) == filled  # every unit named is planned
     with session_scope(demo.engine) as session:
         after = fulfilment(session, demo.actors["doj.responder"], demo.numbers[0], christmas)
     assert planned.planned == 320

@@ -132,6 +132,15 @@ class Request:
         agencies = {self.requesting, *(line.agency for line in self.lines)}
         return user.holds(R, self.requesting) or any(user.holds(P, a) for a in agencies)
 
+    def runs_whole(self, user: User) -> bool:
+        """The requester's side (no request here names an operation with a lead)."""
+        return user.holds(R, self.requesting) or user.holds(P, self.requesting)
+
+    def entitled(self, user: User) -> list[Line]:
+        if self.runs_whole(user):
+            return list(self.lines)
+        return [line for line in self.lines if user.holds(P, line.agency)]
+
     def line(self, position: int) -> Line:
         if not 1 <= position <= len(self.lines):
             raise Expect(InvalidInput)
@@ -301,7 +310,7 @@ def model_cancel(request: Request, user: User, revision: int) -> None:
 
 def model_execute(request: Request, user: User, revision: int) -> None:
     gate(request, user, revision, request.planner(user), ("submitted", "in_execution"))
-    signed = [line for line in request.lines if line.status in APPROVED]
+    signed = [line for line in request.entitled(user) if line.status in APPROVED]
     if not signed:
         raise Expect(Refused)
     for line in signed:
@@ -310,7 +319,7 @@ def model_execute(request: Request, user: User, revision: int) -> None:
 
 
 def model_close(request: Request, user: User, revision: int) -> None:
-    gate(request, user, revision, request.planner(user), ("in_execution",))
+    gate(request, user, revision, request.runs_whole(user), ("in_execution",))
     for line in request.lines:
         if line.status == "in_execution":
             line.status = "closed"
@@ -378,7 +387,9 @@ def judged(
     """Every criterion in `names` satisfied, but `odd`, which is judged `how` or left out."""
     judgements = {name: "satisfied" if name != odd else how for name in names}
     return {
-        name: schemas.CriterionJudgement.model_validate({"judgement": judgement})
+        name: schemas.CriterionJudgement.model_validate(
+            {"judgement": judgement, "note": "" if judgement == "satisfied" else "why"}
+        )
         for name, judgement in judgements.items()
         if judgement != "left_out"
     }

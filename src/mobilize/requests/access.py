@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from mobilize.audit.service import Entry, append
 from mobilize.auth.models import Role
 from mobilize.auth.service import Actor
-from mobilize.core.errors import Forbidden, NotFound, PreconditionFailed
+from mobilize.core.errors import Forbidden, InvalidInput, NotFound, PreconditionFailed
 from mobilize.operations.lead import lead_agency
-from mobilize.requests.models import SupportRequest
+from mobilize.requests.models import RequestLine, SupportRequest
 from mobilize.requests.states import RequestStatus
 
 
@@ -47,6 +47,14 @@ def is_party(actor: Actor, request: SupportRequest) -> bool:
 def require_party(actor: Actor, request: SupportRequest) -> None:
     if not is_party(actor, request):
         raise Forbidden(f"{actor.username} is not a party to {request.number}")
+
+
+def line_at(request: SupportRequest, position: int) -> RequestLine:
+    """Line `position` of the request, or InvalidInput naming how many it has."""
+    for line in request.lines:
+        if line.position == position:
+            return line
+    raise InvalidInput(f"{request.number} has no line {position} (it has {len(request.lines)})")
 
 
 def find_request(session: Session, number: str, lock: bool) -> SupportRequest:

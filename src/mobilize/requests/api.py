@@ -28,7 +28,7 @@ from mobilize.auth.service import Actor
 from mobilize.requests import queries, schemas, service
 from mobilize.requests.actions import ACTIONS
 from mobilize.requests.fills import move_fill
-from mobilize.requests.fulfilment import fill_out
+from mobilize.requests.fulfilment import fill_shown
 from mobilize.requests.fulfilment import fulfilment as fulfilment_on
 from mobilize.requests.models import SupportRequest
 from mobilize.requests.package import decision_package
@@ -421,7 +421,7 @@ def move(
 
     def work(session: Session) -> Answer:
         moved = move_fill(session, ctx.audit_key, actor, number, unit, step)
-        return Answer(200, fill_out(moved, {}), {})
+        return Answer(200, fill_shown(session, moved), {})
 
     target = ("fill", f"{number} {unit}")
     return perform(ctx, actor, f"fill.{step.status}", target, work, idempotency_key, fingerprint)

@@ -77,10 +77,18 @@ def report_support(
     if file_format == "csv":
         sys.stdout.write(support_csv(report))
         return
-    cost = "" if report.cost is None else f"{report.cost:.2f}"
-    totals = ["All", "", "", "", "", "", str(report.person_days), cost]
+    cost = "no rate" if report.cost is None else f"${report.cost:,.0f}"
+    totals = ["All", "", "", "", "", "", f"{report.person_days:,}", cost]
     title = f"Support received to {report.on} ({report.operation})"
-    _emit(file_format, title, list(SUPPORT_COLUMNS), support_rows(report), totals)
+    rows = [_readable(row) for row in support_rows(report)]
+    _emit(file_format, title, list(SUPPORT_COLUMNS), rows, totals)
+
+
+def _readable(row: list[str]) -> list[str]:
+    """Thousands separated, the cost in whole dollars (the CSV keeps the plain figures)."""
+    *counts, cost = row
+    shown = [counts[0], *(f"{int(count):,}" for count in counts[1:])]
+    return [*shown, f"${float(cost):,.0f}" if cost else "no rate"]
 
 
 def _check_format(file_format: str) -> None:

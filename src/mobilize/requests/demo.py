@@ -27,7 +27,7 @@ from mobilize.operations.models import Operation
 from mobilize.operations.plans import adopted_document
 from mobilize.operations.service import import_scenario
 from mobilize.requests import schemas
-from mobilize.requests.fills import fill_line, move_fill
+from mobilize.requests.fills import fill_limit, fill_line, move_fill
 from mobilize.requests.models import Fill, SupportRequest
 from mobilize.requests.package import set_rate
 from mobilize.requests.queries import request_out
@@ -200,6 +200,7 @@ def _support_request(
     request = _submitted(session, key, actors["dhs.requester"], draft)
     request = accept(session, key, actors["army.planner"], _now(request))
     request = _offered_and_signed(session, key, actors, request)
+    request = _filled_with_units_on_the_ground(session, key, actors["dod.responder"], request)
     request = execute(session, key, actors["army.planner"], _now(request))
     request = amend(
         session, key, actors["dhs.requester"], _now(request), _extension(operation, needs)
@@ -259,6 +260,38 @@ def _split_needs(scenario: Scenario) -> tuple[list[Requirement], list[Requiremen
     return officers, military
 
 
+def _filled_with_units_on_the_ground(
+    session: Session, key: bytes, responder: Actor, request: SupportRequest
+) -> SupportRequest:
+    """DoD names the units already at each line's sector, of its capability and component,
+    for as many of the line's personnel as they fit (whole units, never above what was
+    signed); the longest lines first, so that the surge lines, which end on 15 December,
+    take what is left. Units that fit no line stay in the force list for the planner."""
+    operation = request.operation
+    assert operation is not None
+    taken: set[str] = set()
+    lines = sorted(request.lines, key=lambda line: (line.starts_on - line.ends_on, line.position))
+    for line in lines:
+        left = fill_limit(request, line)
+        for unit in operation.units:
+            fits = (
+                unit.location is not None
+                and unit.location.code == line.location
+                and unit.capability.code == line.capability
+                and unit.code not in taken
+                and unit.strength <= left
+                and (line.component is None or unit.component.value == line.component)
+            )
+            if not fits:
+                continue
+            # On the ground since before the request: theirs from the operation's first day.
+            filled = schemas.FillInput(line=line.position, unit=unit.code, on=operation.start)
+            request = fill_line(session, key, responder, _now(request), filled)
+            taken.add(unit.code)
+            left -= unit.strength
+    return request
+
+
 def _offered_and_signed(
     session: Session, key: bytes, actors: dict[str, Actor], request: SupportRequest
 ) -> SupportRequest:
@@ -302,9 +335,9 @@ def _now(request: SupportRequest) -> Change:
 
 
 def check_in_as_planned(session: Session, key: bytes) -> int:
-    """Each team of the officers' request checks in on the day the adopted plan has it
-    arrive (by its department's liaison): what the seed's "support received to date"
-    counts. Teams checked in already are left as they are; the number checked in now."""
+    """Each unit filled and still assigned checks in on the day the adopted plan has it arrive
+    (by its department's liaison): what the seed's "support received to date" counts. Units
+    checked in already are left as they are; the number checked in now."""
     operation = session.scalars(select(Operation)).one()
     adopted = adopted_document(session, operation)
     if adopted is None:
@@ -321,7 +354,9 @@ def check_in_as_planned(session: Session, key: bytes) -> int:
         liaison = actor_named(session, f"{fill.agency.path.split('/')[0].lower()}.responder")
         number = session.get(SupportRequest, fill.request_id)
         assert number is not None
-        step = schemas.FillMoveInput(status=FillStatus.ON_SITE, on=arrival, note="checked in")
+        # A unit on the ground before it was named checks in the day it was named.
+        on = max(arrival, fill.events[-1].on)
+        step = schemas.FillMoveInput(status=FillStatus.ON_SITE, on=on, note="checked in")
         move_fill(session, key, liaison, number.number, fill.unit.code, step)
         moved += 1
     return moved

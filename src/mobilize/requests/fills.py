@@ -24,7 +24,14 @@ from mobilize.core.errors import Forbidden, InvalidInput, NotFound, Refused
 from mobilize.operations.lead import is_accepted, lead_agency
 from mobilize.operations.models import Operation, UnitRecord
 from mobilize.requests import schemas
-from mobilize.requests.access import Change, changed, find_request, locked_request, state_of
+from mobilize.requests.access import (
+    Change,
+    changed,
+    find_request,
+    line_at,
+    locked_request,
+    state_of,
+)
 from mobilize.requests.models import Fill, FillEvent, RequestLine, SupportRequest
 from mobilize.requests.package import line_component
 from mobilize.requests.states import (
@@ -55,7 +62,7 @@ def fill_line(
     request = locked_request(session, actor, change)
     before = state_of(request)
     request.status = request_move(request.status, "fill")
-    line = _line(request, fill.line)
+    line = line_at(request, fill.line)
     line.status = line_move(line.status, "fill")
     agency = line.supporting_agency.path
     actor.require(Role.RESPONDER, agency, f"fill line {line.position} for {agency}")
@@ -83,13 +90,6 @@ def fill_line(
     line.fills.append(record)
     detail = f"line {line.position}: {unit.code} ({unit.strength})"
     return changed(session, key, actor, "request.fill", request, before, detail)
-
-
-def _line(request: SupportRequest, position: int) -> RequestLine:
-    for line in request.lines:
-        if line.position == position:
-            return line
-    raise InvalidInput(f"{request.number} has no line {position} (it has {len(request.lines)})")
 
 
 def _operation_taken_in(request: SupportRequest) -> Operation:

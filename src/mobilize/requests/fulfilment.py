@@ -132,6 +132,14 @@ def _present(stays: dict[str, list[tuple[date, date]]], fill: Fill, day: date) -
     return any(first <= day <= last for first, last in stays.get(fill.unit.code, []))
 
 
+def fill_shown(session: Session, fill: Fill) -> schemas.FillOut:
+    """One fill with its expected dates from its operation's adopted plan."""
+    request = session.get(SupportRequest, fill.request_id)
+    operation = request.operation if request is not None else None
+    adopted = adopted_document(session, operation) if operation is not None else None
+    return fill_out(fill, _stays(adopted))
+
+
 def fill_out(fill: Fill, stays: dict[str, list[tuple[date, date]]]) -> schemas.FillOut:
     planned = stays.get(fill.unit.code, [])
     return schemas.FillOut(

@@ -22,6 +22,7 @@ from mobilize.requests.access import (
     changed,
     get_request,
     is_party,
+    line_at,
     locked_request,
     require_requester,
     state_of,
@@ -78,7 +79,7 @@ def respond(
     before = state_of(request)
     request.status = request_move(request.status, "respond")
     for answer in answers.answers:
-        line = _line(request, answer.line)
+        line = line_at(request, answer.line)
         agency = line.supporting_agency.path
         actor.require(Role.RESPONDER, agency, f"answer line {line.position} for {agency}")
         _answer(session, actor, request, line, answer)
@@ -174,7 +175,7 @@ def _lines_decided(
     actor: Actor, request: SupportRequest, decision: schemas.ApprovalInput
 ) -> list[RequestLine]:
     if decision.lines is not None:
-        lines = [_line(request, position) for position in decision.lines]
+        lines = [line_at(request, position) for position in decision.lines]
     elif not any(actor.holds(Role.APPROVER, line.supporting_agency.path) for line in request.lines):
         raise Forbidden(
             f"{actor.username} may not decide {request.number}: it needs the approver role "
@@ -260,7 +261,7 @@ def amend(
     require_requester(actor, request, "amend")
     before = state_of(request)
     request.status = request_move(request.status, "amend")
-    amended = [_line(request, line_change.line) for line_change in amendment.changes]
+    amended = [line_at(request, line_change.line) for line_change in amendment.changes]
     for line in amended:
         line_move(line.status, "amend")  # refuses lines that are over (closed, cancelled)
     for line in request.lines:
@@ -268,7 +269,7 @@ def amend(
         if line.status in AMENDABLE:
             line.status = line_move(line.status, "amend")
     for line_change in amendment.changes:
-        line = _line(request, line_change.line)
+        line = line_at(request, line_change.line)
         line.starts_on = line_change.starts_on or line.starts_on
         line.ends_on = line_change.ends_on or line.ends_on
         line.personnel = line_change.personnel or line.personnel
@@ -380,13 +381,6 @@ def _require_planner(actor: Actor, request: SupportRequest, doing: str) -> None:
         f"{actor.username} may not {doing} {request.number}: it needs the requester role in "
         f"{agency} or the planner role in {agency} or a supporting agency"
     )
-
-
-def _line(request: SupportRequest, position: int) -> RequestLine:
-    for line in request.lines:
-        if line.position == position:
-            return line
-    raise InvalidInput(f"{request.number} has no line {position} (it has {len(request.lines)})")
 
 
 def _snapshot(session: Session, actor: Actor, request: SupportRequest, note: str) -> None:

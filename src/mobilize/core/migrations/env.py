@@ -1,7 +1,7 @@
 """Alembic environment: runs on the engine handed over by `mobilize.core.migrate`."""
 
 from alembic import context
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from mobilize.core.db import Base
 from mobilize.core.settings import load_settings
@@ -20,8 +20,21 @@ def _engine() -> Engine:
     return engine
 
 
+def _foreign_keys(connection: Connection, on: bool) -> None:
+    # On the driver's connection, which is in autocommit: a PRAGMA through SQLAlchemy would
+    # begin a transaction first, and SQLite ignores this one inside a transaction.
+    connection.connection.dbapi_connection.execute(  # type: ignore[union-attr]
+        f"PRAGMA foreign_keys={'ON' if on else 'OFF'}"
+    )
+
+
 def run_migrations_online() -> None:
     with _engine().connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch mode rebuilds a table (copy, drop, rename): with foreign keys on, the drop
+            # would cascade into the rows that point at it. Off for the migration (outside a
+            # transaction, where SQLite honours it), checked before the commit.
+            _foreign_keys(connection, on=False)
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
@@ -29,7 +42,13 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+            if connection.dialect.name == "sqlite":
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"the migration left broken foreign keys: {broken[:5]}")
         connection.commit()
+        if connection.dialect.name == "sqlite":
+            _foreign_keys(connection, on=True)
 
 
 run_migrations_online()

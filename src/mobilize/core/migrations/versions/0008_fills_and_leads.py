@@ -51,6 +51,13 @@ def upgrade() -> None:
         batch_op.create_check_constraint("request_status", _one_of(REQUEST_STATUSES))
     with op.batch_alter_table("request_lines") as batch_op:
         batch_op.create_check_constraint("line_status", _one_of(LINE_STATUSES))
+    # Requests filed before there was a lead to accept them bound their operations: they stay
+    # in force, as taken in by this upgrade.
+    op.execute(
+        "UPDATE support_requests SET accepted_by = 'upgrade 0008', "
+        "accepted_at = CURRENT_TIMESTAMP WHERE operation_id IS NOT NULL "
+        "AND status NOT IN ('draft', 'cancelled')"
+    )
     op.create_table(
         "fills",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -136,11 +143,11 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_fills_request_id"), table_name="fills")
     op.drop_table("fills")
     with op.batch_alter_table("request_lines") as batch_op:
-        batch_op.drop_constraint("ck_request_lines_line_status", type_="check")
+        batch_op.drop_constraint(op.f("ck_request_lines_line_status"), type_="check")
     with op.batch_alter_table("support_requests") as batch_op:
-        batch_op.drop_constraint("ck_support_requests_request_status", type_="check")
+        batch_op.drop_constraint(op.f("ck_support_requests_request_status"), type_="check")
         batch_op.drop_column("accepted_at")
         batch_op.drop_column("accepted_by")
     with op.batch_alter_table("operations") as batch_op:
-        batch_op.drop_constraint("fk_operations_lead_agency_id_agencies", type_="foreignkey")
+        batch_op.drop_constraint(op.f("fk_operations_lead_agency_id_agencies"), type_="foreignkey")
         batch_op.drop_column("lead_agency_id")
