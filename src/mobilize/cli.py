@@ -123,6 +123,24 @@ def export(
     _write(dump_scenario(scenario, _format(file_format, output)), output)
 
 
+DEFAULT_WORK = 60.0
+WorkOption = Annotated[
+    float,
+    typer.Option(
+        min=1,
+        help="Deterministic work units for the whole solve: the same plan whatever the "
+        "machine's load (about a second each on 2 cores).",
+    ),
+]
+
+
+def solver_config(time_limit: float | None, work: float, workers: int, seed: int) -> SolverConfig:
+    """Repeatable unless a wall-clock `--time-limit` is asked for (then it is the budget)."""
+    if time_limit is not None:
+        return SolverConfig(time_limit=time_limit, repeatable=False, workers=workers, seed=seed)
+    return SolverConfig(time_limit=work, work=work, workers=workers, seed=seed)
+
+
 PassTimeLimit = Annotated[
     float, typer.Option(min=0.1, help="Seconds for planning passes (when the scenario has them).")
 ]
@@ -142,7 +160,14 @@ def plan(
         str, typer.Option("--format", "-f", help="table, json, csv or ics (the passes).")
     ] = "table",
     output: OutputPath = None,
-    time_limit: Annotated[float, typer.Option(min=1, help="Seconds for the whole solve.")] = 60.0,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(
+            min=1,
+            help="Seconds of wall clock for the whole solve (not repeatable). [default: --work]",
+        ),
+    ] = None,
+    work: WorkOption = DEFAULT_WORK,
     workers: Annotated[int, typer.Option(min=1, help="CP-SAT worker threads.")] = 8,
     seed: Annotated[int, typer.Option(help="Random seed of the solver.")] = 0,
     solver: Annotated[str, typer.Option(help="cp-sat or greedy.")] = "cp-sat",
@@ -165,7 +190,7 @@ def plan(
     view = _choice(file_format, ("table", "json", "csv", "ics"), "--format")
     request = PlanRequest(
         solver="greedy" if chosen == "greedy" else "cp-sat",
-        config=SolverConfig(time_limit=time_limit, workers=workers, seed=seed),
+        config=solver_config(time_limit, work, workers, seed),
         adopted=adopted,
     )
     with SolveProgress(stderr) as progress:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from mobilize.planning.bounds import shortfall_lower_bound
+from mobilize.planning.budget import Budget
 from mobilize.planning.evaluate import Deployment, counts_towards, coverage, gaps, plan_score
 from mobilize.planning.hints import extract_deployments, hint_deployments
 from mobilize.planning.instance import PlanningInstance, PlanningUnit
@@ -52,25 +53,26 @@ def solve_by_neighbourhoods(
     listener: ProgressListener | None = None,
     began: float | None = None,
     known_bound: int = 0,
+    budget: Budget | None = None,
 ) -> tuple[tuple[Deployment, ...], SolverDocument]:
-    """`began`: when the whole solve started (the greedy plan's time counts against the limit);
-    `known_bound`: a valid shortfall bound found beforehand (`decompose`), used when higher."""
+    """`began`: when the whole solve started; `known_bound`: a valid shortfall bound found
+    beforehand (`decompose`), used when higher; `budget`: the whole solve's (what it has
+    spent already counts), by default `config`'s."""
     began = time.perf_counter() if began is None else began
+    budget = config.budget() if budget is None else budget
     rng = random.Random(config.seed)
     bound = max(known_bound, shortfall_lower_bound(instance))
     incumbent = [start]  # read by the neighbourhood generator as the plan improves
     current, score = start, plan_score(instance, start)
     tried = improved = 0
-    per_step = max(2.0, config.time_limit / 25)
+    per_step = max(2.0, budget.limit / 25)
     for neighbourhood in _neighbourhoods(instance, rng, lambda: incumbent[0]):
-        # keep a little time for writing the plan and its reasons
-        remaining = config.time_limit - (time.perf_counter() - began) - RESERVE_SECONDS
-        if remaining < 1.0 or config.stopped:
+        available = _available(budget)
+        if available < 1.0 or config.stopped:
             break
         tried += 1
-        candidate = _reoptimise(
-            instance, parts, current, neighbourhood, config, min(per_step, remaining)
-        )
+        step = budget.part(min(per_step, available))
+        candidate = _reoptimise(instance, parts, current, neighbourhood, config, step)
         if candidate is not None:
             candidate_score = plan_score(instance, candidate)
             if candidate_score < score:
@@ -102,13 +104,25 @@ def solve_by_neighbourhoods(
     )
 
 
+def _available(budget: Budget) -> float:
+    """What the next neighbourhood may spend. Both modes keep a few seconds of wall clock for
+    writing the plan and its reasons; in repeatable mode running into them is the safety
+    stop, and is recorded as such."""
+    if not budget.repeatable:
+        return budget.remaining() - RESERVE_SECONDS
+    if budget.seconds_left() < RESERVE_SECONDS:
+        budget.stopped_by_clock = True
+        return 0.0
+    return budget.remaining()
+
+
 def _reoptimise(
     instance: PlanningInstance,
     parts: list[Segment],
     current: tuple[Deployment, ...],
     neighbourhood: Neighbourhood,
     config: SolverConfig,
-    time_limit: float,
+    budget: Budget,
 ) -> tuple[Deployment, ...] | None:
     free = tuple(unit for unit in instance.units if unit.id in neighbourhood.units)
     fixed = tuple(d for d in current if d.unit not in neighbourhood.units)
@@ -121,7 +135,7 @@ def _reoptimise(
     )
     hint_deployments(built, tuple(d for d in current if d.unit in neighbourhood.units))
     began = time.perf_counter()
-    _, values = staged_solve(built, replace(config, probing=False), time_limit, began)
+    _, values = staged_solve(built, replace(config, probing=False), budget, began)
     if values is None:
         return None
     return tuple(sorted(fixed + extract_deployments(built, values)))
