@@ -40,6 +40,7 @@ from mobilize.scenario.render import render_summary
 from mobilize.scenario.schemas import Scenario
 from mobilize.scenario.summary import summarize
 from mobilize.scenario.writer import ScenarioFormat, dump_scenario
+from mobilize.tradeoff_cli import register as register_tradeoff_command
 
 app = typer.Typer(
     name="mobilize",
@@ -52,6 +53,7 @@ db_app = typer.Typer(help="The database: schema version and upgrades.", no_args_
 app.add_typer(db_app, name="db")
 register_admin_commands(app)
 register_operation_commands(app)
+register_tradeoff_command(app)
 
 stdout = Console(highlight=False)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
