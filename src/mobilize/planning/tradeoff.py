@@ -43,21 +43,28 @@ class CapLevel:
 
     def row(self, capabilities: list[str]) -> dict[str, object]:
         """The JSON row: `{cap, shortfall_person_days, shortfall_by_capability,
-        excess_person_days, moves, bound, gap, status}` and how the plan came about."""
+        excess_person_days, moves, bound, gap, status}` and how the plan came about. `bound`
+        and `gap` are the shortfall level's (what the cap costs), `status` the whole plan's."""
         assert self.plan.metrics is not None
         assert self.plan.solver is not None
         by_capability = dict.fromkeys(capabilities, 0)
         for short in self.plan.shortfalls or []:
             by_capability[short.capability] += short.required - short.covered
+        shortfall_stage = self.plan.solver.stages[0] if self.plan.solver.stages else None
+        bound = shortfall_stage.bound if shortfall_stage is not None else self.plan.solver.bound
+        shortfall = self.plan.metrics.shortfall_person_days
+        gap = None if bound is None else round((shortfall - bound) / max(1, shortfall), 6)
+        budget = self.plan.solver.budget
         return {
             "cap": self.cap,
             "shortfall_person_days": self.plan.metrics.shortfall_person_days,
             "shortfall_by_capability": by_capability,
             "excess_person_days": self.plan.metrics.excess_person_days,
             "moves": self.plan.metrics.moves,
-            "bound": self.plan.solver.bound,
-            "gap": self.plan.solver.gap,
+            "bound": bound,
+            "gap": gap,
             "status": self.plan.solver.status,
+            "stopped_by_clock": budget is not None and budget.stopped_by_clock,
             "reused_from": self.reused_from,
             "verified": self.verified,
         }

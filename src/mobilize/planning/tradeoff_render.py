@@ -45,6 +45,7 @@ def tradeoff_csv(levels: list[CapLevel]) -> str:
             "gap",
             "status",
             "reused_from",
+            "stopped_by_clock",
             "verified",
         ]
     )
@@ -62,6 +63,7 @@ def tradeoff_csv(levels: list[CapLevel]) -> str:
                 row["gap"],
                 row["status"],
                 row["reused_from"] if row["reused_from"] is not None else "",
+                "yes" if row["stopped_by_clock"] else "no",
                 "yes" if row["verified"] else "no",
             ]
         )
@@ -81,6 +83,8 @@ def tradeoff_table(levels: list[CapLevel], component: str) -> Table:
         status = str(row["status"])
         if row["reused_from"] is not None:
             status += f" (plan of cap {row['reused_from']:,} kept)"
+        if row["stopped_by_clock"]:
+            status += " (safety stop: may not repeat)"
         if not row["verified"]:
             status += " NOT VERIFIED"
         table.add_row(
