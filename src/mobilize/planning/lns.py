@@ -33,6 +33,9 @@ from mobilize.planning.segments import Segment
 from mobilize.planning.staged import Progress, ProgressListener, SolverConfig, staged_solve
 from mobilize.planning.trim import trim_excess
 
+# The bounds the search reports, the higher of the two (`SolverDocument.bound_source`).
+COUNTING = "counting who could be where"
+CAPABILITIES_ALONE = "each capability alone, caps dropped"
 MAX_FREE_UNITS = 60
 RESERVE_SECONDS = 4.0  # writing the plan and its reasons takes about 2 s at 3,000 units
 LOCATION_WINDOW = 3
@@ -61,7 +64,9 @@ def solve_by_neighbourhoods(
     began = time.perf_counter() if began is None else began
     budget = config.budget() if budget is None else budget
     rng = random.Random(config.seed)
-    bound = max(known_bound, shortfall_lower_bound(instance))
+    counted = shortfall_lower_bound(instance)
+    bound = max(known_bound, counted)
+    source = COUNTING if counted >= known_bound else CAPABILITIES_ALONE
     incumbent = [start]  # read by the neighbourhood generator as the plan improves
     current, score = start, plan_score(instance, start)
     tried = improved = 0
@@ -101,6 +106,7 @@ def solve_by_neighbourhoods(
             )
         ],
         method=f"large neighbourhood search: {tried} neighbourhoods, {improved} improvements",
+        bound_source=source,
     )
 
 

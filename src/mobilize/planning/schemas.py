@@ -53,6 +53,8 @@ class SolverDocument(_Document):
     gap: float | None = None
     stages: list[StageDocument] = Field(default_factory=list)
     method: str | None = None  # how the plan was searched, when not one whole model
+    # which bound `bound` is, of those computed (an addition to the contract)
+    bound_source: str | None = None
     budget: BudgetDocument | None = None
 
 

@@ -149,6 +149,8 @@ def _solver_document(stages: list[StageDocument], solved: bool, seconds: float) 
         bound=open_stage.bound,
         gap=round(gap, 6),
         stages=stages,
+        # the capabilities' bounds, when computed, are constraints of the model CP-SAT bounds
+        bound_source="cp-sat",
     )
 
 
