@@ -125,7 +125,7 @@ def shortfall_bound_by_capability(
 
     Each part's bound counts even when its solve stops early (CP-SAT's best bound is valid),
     so the sum is valid whatever the time allows. On the generated 100-unit scenario it is
-    201k where counting gives 149k (the parts solve in about 7 s)."""
+    well above counting (docs/benchmarks.md)."""
     found = CapabilityRelaxation(instance, workers, seed).solve_level("shortfall", budget)
     return found.total if found is not None else 0
 
@@ -138,18 +138,3 @@ def add_bounds(built: DeploymentModel, found: LevelBounds) -> None:
         if bound > 0 and expression is not None and not isinstance(expression, int):
             built.model.add(expression >= bound)
     built.model.add(built.levels[found.level] >= found.total)
-
-
-def keeps_caps(instance: PlanningInstance, plan: tuple[Deployment, ...]) -> bool:
-    for cap in instance.caps:
-        load = [0] * instance.horizon
-        for deployment in plan:
-            unit = instance.unit_by_id[deployment.unit]
-            if cap.applies_to(unit.component):
-                for day in range(
-                    max(cap.first, deployment.first), min(cap.last, deployment.last) + 1
-                ):
-                    load[day] += unit.strength
-        if max(load, default=0) > cap.max_personnel:
-            return False
-    return True

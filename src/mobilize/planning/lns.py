@@ -28,6 +28,7 @@ from mobilize.planning.evaluate import Deployment, counts_towards, coverage, gap
 from mobilize.planning.hints import extract_deployments, hint_deployments
 from mobilize.planning.instance import PlanningInstance, PlanningUnit
 from mobilize.planning.model import Background, build_model
+from mobilize.planning.rules import cap_in_force_within
 from mobilize.planning.schemas import SolverDocument, StageDocument
 from mobilize.planning.segments import Segment
 from mobilize.planning.staged import Progress, ProgressListener, SolverConfig, staged_solve
@@ -37,7 +38,9 @@ from mobilize.planning.trim import trim_excess
 COUNTING = "counting who could be where"
 CAPABILITIES_ALONE = "each capability alone, caps dropped"
 MAX_FREE_UNITS = 60
-RESERVE_SECONDS = 4.0  # writing the plan and its reasons takes about 2 s at 3,000 units
+# Wall clock kept for writing the plan and its reasons, which grows with the scenario
+# (docs/benchmarks.md, "Figures behind the settings").
+RESERVE_SECONDS = 4.0
 LOCATION_WINDOW = 3
 
 
@@ -163,10 +166,8 @@ def background_of(
             if whole and counts_towards(instance, unit):
                 covered[(deployment.location, unit.capability, segment.index)] += unit.strength
             for cap in instance.caps:
-                if (
-                    cap.applies_to(unit.component)
-                    and cap.first <= segment.last
-                    and segment.first <= cap.last
+                if cap.applies_to(unit.component) and cap_in_force_within(
+                    cap, segment.first, segment.last
                 ):
                     cap_usage[(cap.index, segment.index)] += unit.strength
     return Background(covered=dict(covered), cap_usage=dict(cap_usage))

@@ -13,10 +13,9 @@ value is at least the daily LP's; and the segment model has the same integer opt
 (`segments`). It also carries the counting floors of `bounds` (redundant constraints of the
 model), so it is never below the counting bound of a segment.
 
-HiGHS's interior point method (with crossover) is used: on the generated 100-unit scenario
-dual simplex had not finished in 60 s where it takes 14 s (docs/benchmarks.md). One thread, a
-deterministic method: the same bound from run to run; the time limit is a safety stop (a
-stopped LP gives no bound: 0).
+HiGHS's interior point method (with crossover) is used: it finishes where dual simplex stalls
+on these degenerate LPs (docs/benchmarks.md). One thread and a deterministic method give the
+same bound from run to run; the time limit is a safety stop (a stopped LP gives no bound: 0).
 """
 
 from __future__ import annotations

@@ -10,17 +10,14 @@ from __future__ import annotations
 import time
 
 from mobilize.planning.budget import Budget
-from mobilize.planning.decompose import (
-    CapabilityRelaxation,
-    keeps_caps,
-    shortfall_bound_by_capability,
-)
+from mobilize.planning.decompose import CapabilityRelaxation, shortfall_bound_by_capability
 from mobilize.planning.evaluate import Deployment, ordered_score
 from mobilize.planning.greedy import greedy_plan
 from mobilize.planning.hints import extract_deployments, hint_deployments
 from mobilize.planning.instance import PlanningInstance
 from mobilize.planning.lns import solve_by_neighbourhoods
 from mobilize.planning.model import build_model
+from mobilize.planning.rules import keeps_plan_rules
 from mobilize.planning.schemas import BudgetDocument, SolverDocument, SolverStatus, StageDocument
 from mobilize.planning.segments import Segment, segments
 from mobilize.planning.staged import (
@@ -32,8 +29,8 @@ from mobilize.planning.staged import (
 )
 
 # Before a neighbourhood search, the capabilities solved alone give it a far better bound than
-# counting (201k against 149k shortfall person-days at 100 units), for a tenth of the time.
-# Above this many presence variables the parts are too big to build and solve in that time.
+# counting, for a tenth of the budget; above this many presence variables the parts are too
+# big to build and solve in that share (docs/benchmarks.md, "Figures behind the settings").
 RELAXATION_LIMIT = 60_000
 RELAXATION_SHARE = 0.1
 
@@ -91,9 +88,9 @@ def solve_cp_sat(
 def starting_plan(
     instance: PlanningInstance, warm_start: tuple[Deployment, ...] | None
 ) -> tuple[Deployment, ...]:
-    """Greedy's plan, or `warm_start` where it keeps the caps and scores better."""
+    """Greedy's plan, or `warm_start` where it keeps every plan rule and scores better."""
     greedy = greedy_plan(instance)
-    if warm_start is None or not keeps_caps(instance, warm_start):
+    if warm_start is None or not keeps_plan_rules(instance, warm_start):
         return greedy
     return min((greedy, warm_start), key=lambda plan: ordered_score(instance, plan))
 

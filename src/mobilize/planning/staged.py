@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from mobilize.planning.budget import Budget
-from mobilize.planning.decompose import CapabilityRelaxation, LevelBounds, add_bounds, keeps_caps
+from mobilize.planning.decompose import CapabilityRelaxation, LevelBounds, add_bounds
 from mobilize.planning.evaluate import plan_score
 from mobilize.planning.hints import all_variables, hint_deployments, hint_values
 from mobilize.planning.model import LEVELS, DeploymentModel, add_whole_unit_cuts, level_order
+from mobilize.planning.rules import keeps_caps
 from mobilize.planning.schemas import StageDocument
 
 # Share of the time limit each level may use; time a level does not use passes on.
@@ -39,13 +40,13 @@ DECOMPOSE_SHARE = 0.1
 SHORTEST_LEVEL = 0.2
 
 
-# Deterministic work units per second of a default plan: CP-SAT's deterministic time runs at
-# about this rate with 8 interleaved workers on the development machine (docs/benchmarks.md),
-# so that `SolverConfig(time_limit=60)` in repeatable mode takes about a minute there.
+# Deterministic work units per second of a default plan: roughly CP-SAT's rate with 8
+# interleaved workers on a quiet development machine (docs/benchmarks.md), so that
+# `SolverConfig(time_limit=60)` in repeatable mode takes about a minute there.
 WORK_PER_SECOND = 1.0
 # In repeatable mode the wall clock only stops a run that is far slower than expected: on a
-# loaded machine deterministic time runs several times slower than on a quiet one (a level of
-# `mobilize tradeoff` beside another, 8 workers each on 2 cores: about 0.2 units a second).
+# loaded machine deterministic time runs several times slower than on a quiet one
+# (docs/benchmarks.md, "Figures behind the settings").
 SAFETY_FACTOR = 10.0
 
 
@@ -64,10 +65,8 @@ class SolverConfig:
     seed: int = 0
     every_day: bool = False  # the plain daily model (for checking the segment model)
     # Above this many presence variables the whole model is too big to build and search in
-    # the time given; large neighbourhood search solves it a part at a time instead. Measured:
-    # the reference (1.8k) is proved whole in 2 s; at 100 units (16k) the whole model spends
-    # most of each stage in presolve and reaches 275-318k shortfall person-days in 60 s where
-    # the neighbourhood search reaches 243k with every other level below greedy's too.
+    # the time given (it spends it in presolve); large neighbourhood search solves it a part
+    # at a time instead (docs/benchmarks.md, "Figures behind the settings").
     full_model_limit: int = 10_000
     # Probing in presolve pays off on a whole model; on the many small models of the
     # neighbourhood search it takes more time than the search itself.
