@@ -136,11 +136,25 @@ WorkOption = Annotated[
 ]
 
 
-def solver_config(time_limit: float | None, work: float, workers: int, seed: int) -> SolverConfig:
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help="CP-SAT worker threads [default: 1 repeatable (more run in deterministic "
+        "batches), 8 with --time-limit].",
+    ),
+]
+
+
+def solver_config(
+    time_limit: float | None, work: float, workers: int | None, seed: int
+) -> SolverConfig:
     """Repeatable unless a wall-clock `--time-limit` is asked for (then it is the budget)."""
     if time_limit is not None:
-        return SolverConfig(time_limit=time_limit, repeatable=False, workers=workers, seed=seed)
-    return SolverConfig(time_limit=work, work=work, workers=workers, seed=seed)
+        return SolverConfig(
+            time_limit=time_limit, repeatable=False, workers=workers or 8, seed=seed
+        )
+    return SolverConfig(time_limit=work, work=work, repeatable_workers=workers or 1, seed=seed)
 
 
 PassTimeLimit = Annotated[
@@ -170,7 +184,7 @@ def plan(
         ),
     ] = None,
     work: WorkOption = DEFAULT_WORK,
-    workers: Annotated[int, typer.Option(min=1, help="CP-SAT worker threads.")] = 8,
+    workers: WorkersOption = None,
     seed: Annotated[int, typer.Option(help="Random seed of the solver.")] = 0,
     solver: Annotated[str, typer.Option(help="cp-sat or greedy.")] = "cp-sat",
     passes: Annotated[
@@ -198,7 +212,9 @@ def plan(
     with SolveProgress(stderr) as progress:
         document = make_plan(loaded, request, progress.update)
         if passes and loaded.passes is not None:
-            pass_request = PassRequest(chosen, pass_time_limit, workers, seed)
+            # passes keep their wall-clock planner and its 8 threads unless told otherwise
+            pass_workers = workers if workers is not None else PassRequest.workers
+            pass_request = PassRequest(chosen, pass_time_limit, pass_workers, seed)
             document = plan_passes(loaded, document, pass_request, progress.update)
     if operation is not None:
         number = store_operation_plan(loaded, document)

@@ -49,7 +49,10 @@ def tradeoff(
         float | None,
         typer.Option(min=1, help="Seconds of wall clock per level instead (not repeatable)."),
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, help="CP-SAT worker threads per level.")] = 8,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="CP-SAT threads per level [default: 1, or 8 with --time-limit]."),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Random seed of the solver.")] = 0,
     processes: Annotated[
         int | None, typer.Option(min=1, help="Levels solved at once [default: the cores].")
@@ -67,9 +70,13 @@ def tradeoff(
         raise typer.BadParameter(str(error), param_hint="--caps") from None
     loaded = load_scenario(scenario)
     if time_limit is not None:
-        config = SolverConfig(time_limit=time_limit, repeatable=False, workers=workers, seed=seed)
+        config = SolverConfig(
+            time_limit=time_limit, repeatable=False, workers=workers or 8, seed=seed
+        )
     else:
-        config = SolverConfig(time_limit=work, work=work, workers=workers, seed=seed)
+        config = SolverConfig(
+            time_limit=work, work=work, repeatable_workers=workers or 1, seed=seed
+        )
 
     def report(cap: int) -> None:
         stderr.print(f"cap {cap:,}: planned")

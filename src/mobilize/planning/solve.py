@@ -61,7 +61,7 @@ def solve_cp_sat(
         bound = 0
         if config.decompose and size <= RELAXATION_LIMIT:
             part = budget.part(budget.limit * RELAXATION_SHARE)
-            bound = shortfall_bound_by_capability(instance, config.workers, config.seed, part)
+            bound = shortfall_bound_by_capability(instance, config.threads, config.seed, part)
         deployments, document = solve_by_neighbourhoods(
             instance, parts, hint, config, listener, began, bound, budget
         )
@@ -70,7 +70,7 @@ def solve_cp_sat(
     hint_deployments(built, adopted_plan(instance) or hint)
     # The capabilities alone know nothing of the adopted plan: no shortcut for a re-plan.
     relaxation = (
-        CapabilityRelaxation(instance, config.workers, config.seed)
+        CapabilityRelaxation(instance, config.threads, config.seed)
         if config.decompose and not config.every_day and not instance.previous
         else None
     )
@@ -108,7 +108,7 @@ def with_budget(document: SolverDocument, config: SolverConfig, budget: Budget) 
         if budget.repeatable
         else None,
         stopped_by_clock=budget.stopped_by_clock,
-        workers=config.workers,
+        workers=config.threads,
         seed=config.seed,
     )
     return document.model_copy(update={"budget": recorded})

@@ -59,9 +59,9 @@ class SolverConfig:
     time_limit: float = 60.0
     repeatable: bool = True
     work: float | None = None
-    # CP-SAT's portfolio (LP, core, LNS workers...) wants about 8 threads; on 2 cores they
-    # share the time, and still prove bounds far sooner than 2 workers do.
+    # CP-SAT threads in wall-clock mode, and in repeatable mode (`threads`).
     workers: int = 8
+    repeatable_workers: int = 1
     seed: int = 0
     every_day: bool = False  # the plain daily model (for checking the segment model)
     # Above this many presence variables the whole model is too big to build and search in
@@ -80,6 +80,14 @@ class SolverConfig:
     @property
     def stopped(self) -> bool:
         return self.stop is not None and self.stop.is_set()
+
+    @property
+    def threads(self) -> int:
+        """Wall clock: CP-SAT's portfolio (LP, core, LNS workers...) wants about 8 threads; on
+        2 cores they share the time and still prove bounds far sooner than 2 do. Repeatable:
+        the interleaved portfolio on one thread does more per unit of deterministic work than
+        on 8 (docs/benchmarks.md, "Plans that repeat")."""
+        return self.repeatable_workers if self.repeatable else self.workers
 
     @property
     def work_units(self) -> float:
@@ -180,7 +188,7 @@ def _solve_level(
 ) -> tuple[StageDocument, dict[int, int] | None]:
     built.model.minimize(built.levels[level])
     limit = max(SHORTEST_LEVEL, budget.remaining())
-    run = budget.solver(limit, config.workers, config.seed, config.probing)
+    run = budget.solver(limit, config.threads, config.seed, config.probing)
     solver = run.cp_sat
     stage_began = time.perf_counter()
     callback = _ProgressCallback(level, began, listener, config.stop)
