@@ -7,13 +7,14 @@ import pytest
 from mobilize.planning.evaluate import Deployment
 from mobilize.planning.greedy import greedy_plan
 from mobilize.planning.instance import build_instance
-from mobilize.planning.schemas import SolverDocument
+from mobilize.planning.schemas import SolverDocument, StageDocument
 from mobilize.planning.solve import SolverConfig
 from mobilize.planning.tradeoff import (
     cap_levels,
     monotone_levels,
     price_of_cap,
     scenario_at_cap,
+    with_shared_bounds,
 )
 from mobilize.scenario.schemas import Component, Scenario
 from tests.planning.conftest import assert_verified, tiny_scenario
@@ -92,3 +93,21 @@ def test_a_higher_level_never_shows_a_worse_plan_than_a_lower_one() -> None:
     assert "plan of cap 200 reused" in levels[1].plan.solver.method
     for level in levels:
         assert_verified(level.scenario, level.plan)
+
+
+def test_a_bound_at_a_higher_cap_bounds_every_lower_one() -> None:
+    scenario = three_companies()
+    scenarios = {cap: scenario_at_cap(scenario, Component.ACTIVE, cap) for cap in (100, 200)}
+    plans = {cap: greedy_plan(build_instance(scenarios[cap])) for cap in (100, 200)}
+
+    def found(bound: float) -> SolverDocument:
+        stage = StageDocument(
+            level="shortfall", status="feasible", seconds=1, objective=1000, bound=bound
+        )
+        return SolverDocument(name="cp-sat", status="feasible", seconds=1, stages=[stage])
+
+    levels = monotone_levels(
+        scenarios, {100: (plans[100], found(300)), 200: (plans[200], found(600))}
+    )
+    bounds = [level.shortfall_bound for level in with_shared_bounds(levels)]
+    assert bounds == [600, 600]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mobilize.planning.assemble import assemble_plan
 from mobilize.planning.evaluate import Deployment, plan_score
@@ -40,6 +40,9 @@ class CapLevel:
     plan: PlanDocument
     reused_from: int | None  # the lower cap whose plan was kept, when the search's was worse
     verified: bool
+    # the shortfall level's bound, raised to any higher level's (a looser cap needs no more
+    # shortfall, so a bound there bounds here too); None when no level was solved
+    shortfall_bound: float | None = None
 
     def row(self, capabilities: list[str]) -> dict[str, object]:
         """The JSON row: `{cap, shortfall_person_days, shortfall_by_capability,
@@ -50,8 +53,7 @@ class CapLevel:
         by_capability = dict.fromkeys(capabilities, 0)
         for short in self.plan.shortfalls or []:
             by_capability[short.capability] += short.required - short.covered
-        shortfall_stage = self.plan.solver.stages[0] if self.plan.solver.stages else None
-        bound = shortfall_stage.bound if shortfall_stage is not None else self.plan.solver.bound
+        bound = self.shortfall_bound
         shortfall = self.plan.metrics.shortfall_person_days
         gap = None if bound is None else round((shortfall - bound) / max(1, shortfall), 6)
         budget = self.plan.solver.budget
@@ -124,7 +126,7 @@ def price_of_cap(
                 solved[cap] = future.result()
                 if on_level is not None:
                     on_level(cap)
-    return monotone_levels(scenarios, solved)
+    return with_shared_bounds(monotone_levels(scenarios, solved))
 
 
 def _level_below(
@@ -159,6 +161,26 @@ def monotone_levels(scenarios: dict[int, Scenario], solved: dict[int, Solved]) -
         verified = verify_plan(scenarios[cap], plan).ok
         found.append(CapLevel(cap, scenarios[cap], plan, reused_from, verified))
     return found
+
+
+def with_shared_bounds(levels: list[CapLevel]) -> list[CapLevel]:
+    """Each level's shortfall bound, raised to the best bound of any higher cap: the optimum
+    cannot rise with the cap, so a bound proved at a higher cap holds at every lower one."""
+    shared: list[CapLevel] = []
+    best: float | None = None
+    for level in sorted(levels, key=lambda level: -level.cap):
+        own = _shortfall_bound(level.plan)
+        if own is not None:
+            best = own if best is None else max(best, own)
+        shared.append(replace(level, shortfall_bound=best))
+    return sorted(shared, key=lambda level: level.cap)
+
+
+def _shortfall_bound(plan: PlanDocument) -> float | None:
+    if plan.solver is None or not plan.solver.stages:
+        return None
+    stage = plan.solver.stages[0]
+    return stage.bound if stage.status != "no_solution" else None
 
 
 def _worse(
