@@ -126,8 +126,9 @@ def best_bound(ours: dict[str, object], lp: dict[str, object]) -> str:
     if ours["bound"] is None or not isinstance(lp["lp"], int):
         return ""
     # the plan's bound is the shortfall level's unless that level was proved (then exact)
-    mine = float(str(ours["bound"])) if stages.startswith("f") else float(str(ours["shortfall"]))
-    source = str(ours["bound_source"] or "cp-sat")
+    proved = not stages.startswith("f")
+    mine = float(str(ours["shortfall"])) if proved else float(str(ours["bound"]))
+    source = "the optimum" if proved else str(ours["bound_source"] or "cp-sat")
     if lp["lp"] > mine:
         return f"{lp['lp']:,} (LP relaxation)"
     return f"{round(mine):,} ({source})"
