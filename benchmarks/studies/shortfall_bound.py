@@ -16,6 +16,7 @@ import time
 
 from ortools.sat.python import cp_model
 
+from mobilize.planning.budget import Budget
 from mobilize.planning.decompose import CapabilityRelaxation, add_bounds
 from mobilize.planning.evaluate import Deployment, present_by_component
 from mobilize.planning.greedy import greedy_plan
@@ -58,7 +59,7 @@ def main() -> None:
     settings = GeneratorSettings(units=options.units, locations=12, days=120, seed=1)
     instance = build_instance(generate_scenario(settings))
     relaxation = CapabilityRelaxation(instance, options.workers, seed=0)
-    found = relaxation.solve_level("shortfall", time_limit=60.0)
+    found = relaxation.solve_level("shortfall", Budget.start(False, 60.0, 60.0))
     assert found is not None
     print(f"capabilities alone, no cap: {found.bounds} = {found.total:,} (proved: {found.proved})")
     if found.plan is not None and instance.caps:

@@ -42,6 +42,7 @@ from mobilize.scenario.render import render_summary
 from mobilize.scenario.schemas import Scenario
 from mobilize.scenario.summary import summarize
 from mobilize.scenario.writer import ScenarioFormat, dump_scenario
+from mobilize.tradeoff_cli import register as register_tradeoff_command
 
 app = typer.Typer(
     name="mobilize",
@@ -54,6 +55,7 @@ db_app = typer.Typer(help="The database: schema version and upgrades.", no_args_
 app.add_typer(db_app, name="db")
 register_admin_commands(app)
 register_operation_commands(app)
+register_tradeoff_command(app)
 
 stdout = Console(highlight=False)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -134,6 +136,38 @@ def export(
     _write(dump_scenario(scenario, _format(file_format, output)), output)
 
 
+DEFAULT_WORK = 60.0
+WorkOption = Annotated[
+    float,
+    typer.Option(
+        min=1,
+        help="Deterministic work units for the whole solve: the same plan whatever the "
+        "machine's load (about a second each on 2 cores).",
+    ),
+]
+
+
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help="CP-SAT worker threads [default: 1 repeatable (more run in deterministic "
+        "batches), 8 with --time-limit].",
+    ),
+]
+
+
+def solver_config(
+    time_limit: float | None, work: float, workers: int | None, seed: int
+) -> SolverConfig:
+    """Repeatable unless a wall-clock `--time-limit` is asked for (then it is the budget)."""
+    if time_limit is not None:
+        return SolverConfig(
+            time_limit=time_limit, repeatable=False, workers=workers or 8, seed=seed
+        )
+    return SolverConfig(time_limit=work, work=work, repeatable_workers=workers or 1, seed=seed)
+
+
 PassTimeLimit = Annotated[
     float, typer.Option(min=0.1, help="Seconds for planning passes (when the scenario has them).")
 ]
@@ -153,8 +187,15 @@ def plan(
         str, typer.Option("--format", "-f", help="table, json, csv or ics (the passes).")
     ] = "table",
     output: OutputPath = None,
-    time_limit: Annotated[float, typer.Option(min=1, help="Seconds for the whole solve.")] = 60.0,
-    workers: Annotated[int, typer.Option(min=1, help="CP-SAT worker threads.")] = 8,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(
+            min=1,
+            help="Seconds of wall clock for the whole solve (not repeatable). [default: --work]",
+        ),
+    ] = None,
+    work: WorkOption = DEFAULT_WORK,
+    workers: WorkersOption = None,
     seed: Annotated[int, typer.Option(help="Random seed of the solver.")] = 0,
     solver: Annotated[str, typer.Option(help="cp-sat or greedy.")] = "cp-sat",
     passes: Annotated[
@@ -176,13 +217,15 @@ def plan(
     view = _choice(file_format, ("table", "json", "csv", "ics"), "--format")
     request = PlanRequest(
         solver="greedy" if chosen == "greedy" else "cp-sat",
-        config=SolverConfig(time_limit=time_limit, workers=workers, seed=seed),
+        config=solver_config(time_limit, work, workers, seed),
         adopted=adopted,
     )
     with SolveProgress(stderr) as progress:
         document = make_plan(loaded, request, progress.update)
         if passes and loaded.passes is not None:
-            pass_request = PassRequest(chosen, pass_time_limit, workers, seed)
+            # passes keep their wall-clock planner and its 8 threads unless told otherwise
+            pass_workers = workers if workers is not None else PassRequest.workers
+            pass_request = PassRequest(chosen, pass_time_limit, pass_workers, seed)
             document = plan_passes(loaded, document, pass_request, progress.update)
     if operation is not None:
         number = store_operation_plan(loaded, document)

@@ -38,14 +38,19 @@ def test_shortfall_bound_never_exceeds_the_proved_optimum(seed: int) -> None:
     assert solver.stages[0].status == "optimal"
     optimum = solver.stages[0].objective
     assert shortfall_lower_bound(instance) <= optimum
-    assert shortfall_bound_by_capability(instance, workers=2, seed=0, time_limit=5) <= optimum
+    assert (
+        shortfall_bound_by_capability(instance, 2, 0, SolverConfig(time_limit=5).budget())
+        <= optimum
+    )
 
 
 def test_the_capabilities_alone_bound_a_cap_bound_scenario_above_counting() -> None:
     # seed 2: counting proves 1,385 person-days short, the capabilities alone 2,757
     scenario = generate_scenario(GeneratorSettings(units=40, locations=4, days=40, seed=2))
     instance = build_instance(scenario)
-    by_capability = shortfall_bound_by_capability(instance, workers=8, seed=0, time_limit=10)
+    by_capability = shortfall_bound_by_capability(
+        instance, 8, 0, SolverConfig(time_limit=10).budget()
+    )
     _, solver = solve_cp_sat(instance, SolverConfig(time_limit=10, full_model_limit=0))
     assert solver.objective is not None
     assert shortfall_lower_bound(instance) < by_capability <= solver.objective

@@ -16,8 +16,8 @@ Maximising the days at home over those y is therefore an upper bound on the post
 (`start_totals`). It relaxes only that a block's people go together, so it is as tight as the
 LP of the full model (it is that LP, with whole people), and it is small however many units
 the post has: a dozen start days times the few distinct start windows, solved exactly by
-CP-SAT in milliseconds. Measured on the benchmark's posts it equals the proved optimum on 70
-of 72.
+CP-SAT in milliseconds. On the benchmark's posts it almost always equals the proved optimum
+(docs/benchmarks.md, "Figures behind the settings").
 
 A plan meets the bound when blocks can be chosen for each start day that add up to exactly
 T[s]: a subset sum per start day (`meet_totals`), solved with bitsets. The bound is reached by
@@ -40,15 +40,15 @@ from mobilize.passes.instance import PassInstance, PassUnit
 
 Slack = tuple[int, ...] | None  # a post's room per window day; None: no coverage rule
 # Attempts per post at meeting its bound, each on another vertex of it; from attempt
-# RANDOM_TIES on, ties between blocks are broken at random rather than by distance. Measured
-# on the benchmark's problems (seeds 1-3): most posts meet their bound at the first attempt,
-# some only with random ties; posts whose optimum is below their bound never can, so more
-# attempts only cost time (3-4 ms each).
+# RANDOM_TIES on, ties between blocks are broken at random rather than by distance. Most posts
+# meet their bound at the first attempt, some only with random ties; posts whose optimum is
+# below their bound never can, so more attempts only cost time (docs/benchmarks.md).
 TRIES = 60
 # Units free every day share totals in `whole_block_bound` only when they have more blocks than
 # this: with fewer, keeping them whole is cheap and exact.
 SHARED_BLOCKS = 12
-WHOLE_BLOCK_SECONDS = 1.0  # measured: the whole-block bound is solved in 0.01-0.07 s
+# A safety limit: the whole-block bound is solved far faster (docs/benchmarks.md).
+WHOLE_BLOCK_SECONDS = 1.0
 RANDOM_TIES = 30
 
 

@@ -43,14 +43,14 @@ HOME_SHARE = 0.8
 FIRST_LEVEL_DONE = "passes: person-days home"  # progress reported when the first level ends
 # A CP-SAT search given less time than this is not started (loading the model takes longer).
 SHORTEST_SOLVE = 0.05
-# Share of a batch's later-level time the exchanges of `passes.exchange` may use before CP-SAT
-# (measured: they take a fifth of the blocks together away; CP-SAT, after them, little more).
+# Share of a batch's later-level time the exchanges of `passes.exchange` may use before CP-SAT:
+# they do most of what the later levels gain (docs/benchmarks.md, "Figures behind the settings").
 EXCHANGE_SHARE = 0.5
 # Share of the later levels' time each may use; time a level does not use passes on.
 LEVEL_SHARES = {"together": 0.5, "distance": 0.5}
-# Each cell is its own model (measured: a 27-unit cell is proved or within a person-day or two
-# in well under a second, while a 400-unit model of 15 cells is still 0.3% from its bound
-# after 30 s); cells of fewer units than this are batched, to pay CP-SAT's start-up once.
+# Each cell is its own model: small models are proved where one big one is not
+# (docs/benchmarks.md, "Figures behind the settings"); cells of fewer units than this are
+# batched, to pay CP-SAT's start-up once.
 BATCH_UNITS = 10
 
 
@@ -99,7 +99,8 @@ def solve_passes(
     hint = greedy_passes(instance)
     batches = list(_batches(instance))
     threads = max(1, min(workers, os.cpu_count() or 1, len(batches)))
-    # Many small models: one search worker each measured best; a lone model gets them all.
+    # Many small models: one search worker each did best (docs/benchmarks.md); a lone model
+    # gets them all.
     per_solve = max(1, workers // threads) if len(batches) <= threads else 1
     homes = [_HomeLevel(instance, units, hint, seed) for units in batches]
 
@@ -254,10 +255,10 @@ class _HomeLevel:
         """Ask CP-SAT for passes reaching a value just under the bound: a proof that there are
         none lowers the bound below it, and the next value asked is twice as far down;
         passes found raise the value, and the next question is the bound again. Questions
-        close above the optimum are answered fastest (most in hundredths of a second; asking
-        halfway down instead was measured slower: passes of a given value near the optimum
-        are hard to find). A question unanswered in half the time left ends the asking, and
-        CP-SAT then maximises the part's days at home with the rest."""
+        close above the optimum are answered fastest (asking halfway down was slower: passes of a
+        given value near the optimum are hard to find; docs/benchmarks.md). A question
+        unanswered in half the time left ends the asking, and CP-SAT then maximises the
+        part's days at home with the rest."""
         if (deadline - time.perf_counter()) / 2 < SHORTEST_SOLVE:
             return  # not even one question (below): no model to build
         built = build_pass_model(self.instance, part.units)

@@ -20,12 +20,11 @@ five levels; that is what makes every level provable in a few seconds.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
-from mobilize.planning.cpsat import configured_solver
+from mobilize.planning.budget import Budget
 from mobilize.planning.evaluate import Deployment
 from mobilize.planning.greedy import greedy_plan
 from mobilize.planning.hints import (
@@ -77,20 +76,19 @@ class CapabilityRelaxation:
             hint_deployments(part, greedy_plan(alone))
             self.parts[capability] = part
 
-    def solve_level(self, level: str, time_limit: float) -> LevelBounds | None:
-        """Each capability's least value of `level`, within `time_limit` in all."""
+    def solve_level(self, level: str, budget: Budget) -> LevelBounds | None:
+        """Each capability's least value of `level`, within `budget` in all."""
         if not self.active:
             return None
-        began = time.perf_counter()
         bounds: dict[str, int] = {}
         plans: list[Deployment] = []
         proved = complete = True
         for position, (capability, part) in enumerate(self.parts.items()):
-            left = time_limit - (time.perf_counter() - began)
             part.model.minimize(part.levels[level])
-            share = max(0.05, left / (len(self.parts) - position))
-            solver = configured_solver(share, self.workers, self.seed)
-            status = solver.solve(part.model)
+            share = max(0.05, budget.remaining() / (len(self.parts) - position))
+            run = budget.solver(share, self.workers, self.seed)
+            solver = run.cp_sat
+            status = run.solve(part.model)
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 proved = complete = False
                 continue
@@ -121,14 +119,14 @@ class CapabilityRelaxation:
 
 
 def shortfall_bound_by_capability(
-    instance: PlanningInstance, workers: int, seed: int, time_limit: float
+    instance: PlanningInstance, workers: int, seed: int, budget: Budget
 ) -> int:
     """A valid lower bound on shortfall person-days: each capability alone, caps dropped.
 
     Each part's bound counts even when its solve stops early (CP-SAT's best bound is valid),
     so the sum is valid whatever the time allows. On the generated 100-unit scenario it is
-    201k where counting gives 149k (the parts solve in about 7 s)."""
-    found = CapabilityRelaxation(instance, workers, seed).solve_level("shortfall", time_limit)
+    well above counting (docs/benchmarks.md)."""
+    found = CapabilityRelaxation(instance, workers, seed).solve_level("shortfall", budget)
     return found.total if found is not None else 0
 
 
@@ -140,18 +138,3 @@ def add_bounds(built: DeploymentModel, found: LevelBounds) -> None:
         if bound > 0 and expression is not None and not isinstance(expression, int):
             built.model.add(expression >= bound)
     built.model.add(built.levels[found.level] >= found.total)
-
-
-def keeps_caps(instance: PlanningInstance, plan: tuple[Deployment, ...]) -> bool:
-    for cap in instance.caps:
-        load = [0] * instance.horizon
-        for deployment in plan:
-            unit = instance.unit_by_id[deployment.unit]
-            if cap.applies_to(unit.component):
-                for day in range(
-                    max(cap.first, deployment.first), min(cap.last, deployment.last) + 1
-                ):
-                    load[day] += unit.strength
-        if max(load, default=0) > cap.max_personnel:
-            return False
-    return True

@@ -19,6 +19,13 @@ from dataclasses import dataclass, field
 
 from mobilize.planning.evaluate import Deployment, counts_towards
 from mobilize.planning.instance import PlanningInstance, PlanningUnit
+from mobilize.planning.rules import (
+    cap_in_force,
+    capped_from,
+    last_day_of_stay,
+    may_be_present,
+    room_under_caps,
+)
 from mobilize.scenario.schemas import Component
 
 
@@ -68,8 +75,7 @@ class _State:
             self.finished.append(stay)
 
     def deploy(self, unit: PlanningUnit, location: str, day: int) -> None:
-        latest = min(unit.latest_last, day + unit.max_days - 1)
-        self.arrive(_Stay(unit, location, day, latest))
+        self.arrive(_Stay(unit, location, day, last_day_of_stay(unit, day)))
 
     def _count(self, stay: _Stay, sign: int) -> None:
         self.by_component[stay.unit.component] += sign * stay.unit.strength
@@ -130,7 +136,8 @@ def _send_home_unneeded(state: _State, day: int) -> None:
         slack = min(covered - need for need in demand[day:])
         # Units of a capped component go first: sending them home makes room under the cap.
         order = sorted(
-            stays, key=lambda s: (not _capped(instance, s.unit, day), -_tenure(s, day), s.unit.id)
+            stays,
+            key=lambda s: (not capped_from(instance, s.unit, day), -_tenure(s, day), s.unit.id),
         )
         for stay in order:
             if stay.unit.strength <= slack:
@@ -138,14 +145,10 @@ def _send_home_unneeded(state: _State, day: int) -> None:
                 state.withdraw(stay.unit.id, day)
 
 
-def _capped(instance: PlanningInstance, unit: PlanningUnit, day: int) -> bool:
-    return any(cap.last >= day and cap.applies_to(unit.component) for cap in instance.caps)
-
-
 def _enforce_caps(state: _State, day: int) -> None:
     instance = state.instance
     for cap in instance.caps:
-        if not cap.first <= day <= cap.last:
+        if not cap_in_force(cap, day):
             continue
         over = state.total(cap.component) - cap.max_personnel
         if over <= 0:
@@ -184,13 +187,9 @@ def _fresh_units(state: _State, capability: str, day: int) -> list[PlanningUnit]
     return [
         unit
         for unit in state.by_capability.get(capability, [])
-        if unit.id not in state.used and unit.earliest_first <= day <= unit.latest_last
+        if unit.id not in state.used and may_be_present(unit, day)
     ]
 
 
 def _caps_allow(state: _State, unit: PlanningUnit, day: int) -> bool:
-    return all(
-        state.total(cap.component) + unit.strength <= cap.max_personnel
-        for cap in state.instance.caps
-        if cap.first <= day <= cap.last and cap.applies_to(unit.component)
-    )
+    return room_under_caps(state.instance, unit, day, lambda cap: state.total(cap.component))

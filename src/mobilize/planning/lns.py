@@ -23,17 +23,24 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from mobilize.planning.bounds import shortfall_lower_bound
+from mobilize.planning.budget import Budget
 from mobilize.planning.evaluate import Deployment, counts_towards, coverage, gaps, plan_score
 from mobilize.planning.hints import extract_deployments, hint_deployments
 from mobilize.planning.instance import PlanningInstance, PlanningUnit
 from mobilize.planning.model import Background, build_model
+from mobilize.planning.rules import cap_in_force_within
 from mobilize.planning.schemas import SolverDocument, StageDocument
 from mobilize.planning.segments import Segment
 from mobilize.planning.staged import Progress, ProgressListener, SolverConfig, staged_solve
 from mobilize.planning.trim import trim_excess
 
+# The bounds the search reports, the higher of the two (`SolverDocument.bound_source`).
+COUNTING = "counting who could be where"
+CAPABILITIES_ALONE = "each capability alone, caps dropped"
 MAX_FREE_UNITS = 60
-RESERVE_SECONDS = 4.0  # writing the plan and its reasons takes about 2 s at 3,000 units
+# Wall clock kept for writing the plan and its reasons, which grows with the scenario
+# (docs/benchmarks.md, "Figures behind the settings").
+RESERVE_SECONDS = 4.0
 LOCATION_WINDOW = 3
 
 
@@ -52,25 +59,28 @@ def solve_by_neighbourhoods(
     listener: ProgressListener | None = None,
     began: float | None = None,
     known_bound: int = 0,
+    budget: Budget | None = None,
 ) -> tuple[tuple[Deployment, ...], SolverDocument]:
-    """`began`: when the whole solve started (the greedy plan's time counts against the limit);
-    `known_bound`: a valid shortfall bound found beforehand (`decompose`), used when higher."""
+    """`began`: when the whole solve started; `known_bound`: a valid shortfall bound found
+    beforehand (`decompose`), used when higher; `budget`: the whole solve's (what it has
+    spent already counts), by default `config`'s."""
     began = time.perf_counter() if began is None else began
+    budget = config.budget() if budget is None else budget
     rng = random.Random(config.seed)
-    bound = max(known_bound, shortfall_lower_bound(instance))
+    counted = shortfall_lower_bound(instance)
+    bound = max(known_bound, counted)
+    source = COUNTING if counted >= known_bound else CAPABILITIES_ALONE
     incumbent = [start]  # read by the neighbourhood generator as the plan improves
     current, score = start, plan_score(instance, start)
     tried = improved = 0
-    per_step = max(2.0, config.time_limit / 25)
+    per_step = max(2.0, budget.limit / 25)
     for neighbourhood in _neighbourhoods(instance, rng, lambda: incumbent[0]):
-        # keep a little time for writing the plan and its reasons
-        remaining = config.time_limit - (time.perf_counter() - began) - RESERVE_SECONDS
-        if remaining < 1.0 or config.stopped:
+        available = _available(budget)
+        if available < 1.0 or config.stopped:
             break
         tried += 1
-        candidate = _reoptimise(
-            instance, parts, current, neighbourhood, config, min(per_step, remaining)
-        )
+        step = budget.part(min(per_step, available))
+        candidate = _reoptimise(instance, parts, current, neighbourhood, config, step)
         if candidate is not None:
             candidate_score = plan_score(instance, candidate)
             if candidate_score < score:
@@ -99,7 +109,20 @@ def solve_by_neighbourhoods(
             )
         ],
         method=f"large neighbourhood search: {tried} neighbourhoods, {improved} improvements",
+        bound_source=source,
     )
+
+
+def _available(budget: Budget) -> float:
+    """What the next neighbourhood may spend. Both modes keep a few seconds of wall clock for
+    writing the plan and its reasons; in repeatable mode running into them is the safety
+    stop, and is recorded as such."""
+    if not budget.repeatable:
+        return budget.remaining() - RESERVE_SECONDS
+    if budget.seconds_left() < RESERVE_SECONDS:
+        budget.stopped_by_clock = True
+        return 0.0
+    return budget.remaining()
 
 
 def _reoptimise(
@@ -108,7 +131,7 @@ def _reoptimise(
     current: tuple[Deployment, ...],
     neighbourhood: Neighbourhood,
     config: SolverConfig,
-    time_limit: float,
+    budget: Budget,
 ) -> tuple[Deployment, ...] | None:
     free = tuple(unit for unit in instance.units if unit.id in neighbourhood.units)
     fixed = tuple(d for d in current if d.unit not in neighbourhood.units)
@@ -121,7 +144,7 @@ def _reoptimise(
     )
     hint_deployments(built, tuple(d for d in current if d.unit in neighbourhood.units))
     began = time.perf_counter()
-    _, values = staged_solve(built, replace(config, probing=False), time_limit, began)
+    _, values = staged_solve(built, replace(config, probing=False), budget, began)
     if values is None:
         return None
     return tuple(sorted(fixed + extract_deployments(built, values)))
@@ -143,10 +166,8 @@ def background_of(
             if whole and counts_towards(instance, unit):
                 covered[(deployment.location, unit.capability, segment.index)] += unit.strength
             for cap in instance.caps:
-                if (
-                    cap.applies_to(unit.component)
-                    and cap.first <= segment.last
-                    and segment.first <= cap.last
+                if cap.applies_to(unit.component) and cap_in_force_within(
+                    cap, segment.first, segment.last
                 ):
                     cap_usage[(cap.index, segment.index)] += unit.strength
     return Background(covered=dict(covered), cap_usage=dict(cap_usage))

@@ -28,6 +28,22 @@ class StageDocument(_Document):
     bound: float
 
 
+class BudgetDocument(_Document):
+    """What a plan's search was allowed (an addition to the contract): in `repeatable` mode,
+    deterministic work units, with a wall-clock safety stop; in `wall-clock` mode, seconds.
+    The same scenario, workers, seed and repeatable budget give the same plan, unless
+    `stopped_by_clock`."""
+
+    mode: Literal["repeatable", "wall-clock"]
+    unit: Literal["deterministic", "seconds"]
+    limit: float
+    spent: float
+    safety_stop_seconds: float | None = None
+    stopped_by_clock: bool = False
+    workers: int
+    seed: int
+
+
 class SolverDocument(_Document):
     name: str
     status: SolverStatus
@@ -37,6 +53,9 @@ class SolverDocument(_Document):
     gap: float | None = None
     stages: list[StageDocument] = Field(default_factory=list)
     method: str | None = None  # how the plan was searched, when not one whole model
+    # which bound `bound` is, of those computed (an addition to the contract)
+    bound_source: str | None = None
+    budget: BudgetDocument | None = None
 
 
 class DeploymentDocument(_Document):

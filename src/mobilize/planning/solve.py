@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+from mobilize.planning.budget import Budget
 from mobilize.planning.decompose import CapabilityRelaxation, shortfall_bound_by_capability
 from mobilize.planning.evaluate import Deployment, ordered_score
 from mobilize.planning.greedy import greedy_plan
@@ -16,13 +17,20 @@ from mobilize.planning.hints import extract_deployments, hint_deployments
 from mobilize.planning.instance import PlanningInstance
 from mobilize.planning.lns import solve_by_neighbourhoods
 from mobilize.planning.model import build_model
-from mobilize.planning.schemas import SolverDocument, SolverStatus, StageDocument
+from mobilize.planning.rules import keeps_plan_rules
+from mobilize.planning.schemas import BudgetDocument, SolverDocument, SolverStatus, StageDocument
 from mobilize.planning.segments import Segment, segments
-from mobilize.planning.staged import Progress, ProgressListener, SolverConfig, staged_solve
+from mobilize.planning.staged import (
+    SAFETY_FACTOR,
+    Progress,
+    ProgressListener,
+    SolverConfig,
+    staged_solve,
+)
 
 # Before a neighbourhood search, the capabilities solved alone give it a far better bound than
-# counting (201k against 149k shortfall person-days at 100 units), for a tenth of the time.
-# Above this many presence variables the parts are too big to build and solve in that time.
+# counting, for a tenth of the budget; above this many presence variables the parts are too
+# big to build and solve in that share (docs/benchmarks.md, "Figures behind the settings").
 RELAXATION_LIMIT = 60_000
 RELAXATION_SHARE = 0.1
 
@@ -40,34 +48,70 @@ def solve_cp_sat(
     instance: PlanningInstance,
     config: SolverConfig,
     listener: ProgressListener | None = None,
+    warm_start: tuple[Deployment, ...] | None = None,
 ) -> tuple[tuple[Deployment, ...], SolverDocument]:
+    """The best plan found within `config`'s budget; `warm_start`, a plan that keeps every
+    rule of `instance` (a neighbouring cap level's), starts the search when it beats greedy's."""
     began = time.perf_counter()
-    hint = greedy_plan(instance)
+    budget = config.budget()
+    hint = starting_plan(instance, warm_start)
     parts = segments(instance, every_day=config.every_day)
     size = model_size(instance, parts)
     if not config.every_day and size > config.full_model_limit:
         bound = 0
         if config.decompose and size <= RELAXATION_LIMIT:
-            budget = config.time_limit * RELAXATION_SHARE
-            bound = shortfall_bound_by_capability(instance, config.workers, config.seed, budget)
-        return solve_by_neighbourhoods(instance, parts, hint, config, listener, began, bound)
+            part = budget.part(budget.limit * RELAXATION_SHARE)
+            bound = shortfall_bound_by_capability(instance, config.threads, config.seed, part)
+        deployments, document = solve_by_neighbourhoods(
+            instance, parts, hint, config, listener, began, bound, budget
+        )
+        return deployments, with_budget(document, config, budget)
     built = build_model(instance, parts)
     hint_deployments(built, adopted_plan(instance) or hint)
     # The capabilities alone know nothing of the adopted plan: no shortcut for a re-plan.
     relaxation = (
-        CapabilityRelaxation(instance, config.workers, config.seed)
+        CapabilityRelaxation(instance, config.threads, config.seed)
         if config.decompose and not config.every_day and not instance.previous
         else None
     )
-    remaining = config.time_limit - (time.perf_counter() - began)
-    stages, solution = staged_solve(built, config, remaining, began, listener, relaxation)
+    stages, solution = staged_solve(built, config, budget, began, listener, relaxation)
     deployments = extract_deployments(built, solution) if solution is not None else hint
     document = _solver_document(stages, solution is not None, time.perf_counter() - began)
+    document = with_budget(document, config, budget)
     if ordered_score(instance, hint) < ordered_score(instance, deployments):
         # the search ran out of time before it caught up with the greedy plan
         method = "greedy plan kept: better than what the search found in the time"
         return hint, document.model_copy(update={"status": "feasible", "method": method})
     return deployments, document
+
+
+def starting_plan(
+    instance: PlanningInstance, warm_start: tuple[Deployment, ...] | None
+) -> tuple[Deployment, ...]:
+    """Greedy's plan, or `warm_start` where it keeps every plan rule and scores better."""
+    greedy = greedy_plan(instance)
+    if warm_start is None or not keeps_plan_rules(instance, warm_start):
+        return greedy
+    return min((greedy, warm_start), key=lambda plan: ordered_score(instance, plan))
+
+
+def with_budget(document: SolverDocument, config: SolverConfig, budget: Budget) -> SolverDocument:
+    """The solver document with the budget the plan was made with (so that it can be
+    repeated: same scenario, seed and budget, same plan, unless the clock stopped it)."""
+    spent = budget.spent if budget.repeatable else time.perf_counter() - budget.began
+    recorded = BudgetDocument(
+        mode="repeatable" if budget.repeatable else "wall-clock",
+        unit="deterministic" if budget.repeatable else "seconds",
+        limit=round(budget.limit, 3),
+        spent=round(spent, 3),
+        safety_stop_seconds=round(config.time_limit * SAFETY_FACTOR, 3)
+        if budget.repeatable
+        else None,
+        stopped_by_clock=budget.stopped_by_clock,
+        workers=config.threads,
+        seed=config.seed,
+    )
+    return document.model_copy(update={"budget": recorded})
 
 
 def model_size(instance: PlanningInstance, parts: list[Segment]) -> int:
@@ -102,6 +146,8 @@ def _solver_document(stages: list[StageDocument], solved: bool, seconds: float) 
         bound=open_stage.bound,
         gap=round(gap, 6),
         stages=stages,
+        # the capabilities' bounds, when computed, are constraints of the model CP-SAT bounds
+        bound_source="cp-sat",
     )
 
 

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from mobilize.planning.cpsat import configured_solver
-from mobilize.planning.decompose import CapabilityRelaxation, LevelBounds, add_bounds, keeps_caps
+from mobilize.planning.budget import Budget
+from mobilize.planning.decompose import CapabilityRelaxation, LevelBounds, add_bounds
 from mobilize.planning.evaluate import plan_score
 from mobilize.planning.hints import all_variables, hint_deployments, hint_values
 from mobilize.planning.model import LEVELS, DeploymentModel, add_whole_unit_cuts, level_order
+from mobilize.planning.rules import keeps_caps
 from mobilize.planning.schemas import StageDocument
 
 # Share of the time limit each level may use; time a level does not use passes on.
@@ -35,21 +36,37 @@ LEVEL_SHARES = {
 }
 # Share of a level's time the capabilities solved alone may use (`decompose`).
 DECOMPOSE_SHARE = 0.1
+# The least budget a level gets, even when the levels above used it all up.
+SHORTEST_LEVEL = 0.2
+
+
+# Deterministic work units per second of a default plan: roughly CP-SAT's rate with 8
+# interleaved workers on a quiet development machine (docs/benchmarks.md), so that
+# `SolverConfig(time_limit=60)` in repeatable mode takes about a minute there.
+WORK_PER_SECOND = 1.0
+# In repeatable mode the wall clock only stops a run that is far slower than expected: on a
+# loaded machine deterministic time runs several times slower than on a quiet one
+# (docs/benchmarks.md, "Figures behind the settings").
+SAFETY_FACTOR = 10.0
 
 
 @dataclass(frozen=True)
 class SolverConfig:
+    """Every limit of a solve. `repeatable` (the default): `work` deterministic units (by
+    default `time_limit * WORK_PER_SECOND`), the wall clock a safety stop at
+    `SAFETY_FACTOR * time_limit`; else `time_limit` seconds of wall clock (`budget`)."""
+
     time_limit: float = 60.0
-    # CP-SAT's portfolio (LP, core, LNS workers...) wants about 8 threads; on 2 cores they
-    # share the time, and still prove bounds far sooner than 2 workers do.
+    repeatable: bool = True
+    work: float | None = None
+    # CP-SAT threads in wall-clock mode, and in repeatable mode (`threads`).
     workers: int = 8
+    repeatable_workers: int = 1
     seed: int = 0
     every_day: bool = False  # the plain daily model (for checking the segment model)
     # Above this many presence variables the whole model is too big to build and search in
-    # the time given; large neighbourhood search solves it a part at a time instead. Measured:
-    # the reference (1.8k) is proved whole in 2 s; at 100 units (16k) the whole model spends
-    # most of each stage in presolve and reaches 275-318k shortfall person-days in 60 s where
-    # the neighbourhood search reaches 243k with every other level below greedy's too.
+    # the time given (it spends it in presolve); large neighbourhood search solves it a part
+    # at a time instead (docs/benchmarks.md, "Figures behind the settings").
     full_model_limit: int = 10_000
     # Probing in presolve pays off on a whole model; on the many small models of the
     # neighbourhood search it takes more time than the search itself.
@@ -63,6 +80,24 @@ class SolverConfig:
     @property
     def stopped(self) -> bool:
         return self.stop is not None and self.stop.is_set()
+
+    @property
+    def threads(self) -> int:
+        """Wall clock: CP-SAT's portfolio (LP, core, LNS workers...) wants about 8 threads; on
+        2 cores they share the time and still prove bounds far sooner than 2 do. Repeatable:
+        the interleaved portfolio on one thread does more per unit of deterministic work than
+        on 8 (docs/benchmarks.md, "Plans that repeat")."""
+        return self.repeatable_workers if self.repeatable else self.workers
+
+    @property
+    def work_units(self) -> float:
+        return self.work if self.work is not None else self.time_limit * WORK_PER_SECOND
+
+    def budget(self) -> Budget:
+        """The whole solve's budget, started now."""
+        if self.repeatable:
+            return Budget.start(True, self.work_units, self.time_limit * SAFETY_FACTOR)
+        return Budget.start(False, self.time_limit, self.time_limit)
 
 
 @dataclass(frozen=True)
@@ -79,37 +114,36 @@ ProgressListener = Callable[[Progress], None]
 def staged_solve(
     built: DeploymentModel,
     config: SolverConfig,
-    time_limit: float,
+    budget: Budget,
     began: float,
     listener: ProgressListener | None = None,
     relaxation: CapabilityRelaxation | None = None,
 ) -> tuple[list[StageDocument], dict[int, int] | None]:
     """Each level in turn, the levels above held at their best; the last plan found.
 
-    With a `relaxation`, each level first gets the bounds of the capabilities solved alone
-    (`decompose`); when those parts are proved and their union keeps the caps, the union is the
-    level's optimum and the whole model is not searched at all."""
-    stage_began = time.perf_counter()
+    Each level gets its share of what is left of `budget`. With a `relaxation`, each level
+    first gets the bounds of the capabilities solved alone (`decompose`); when those parts are
+    proved and their union keeps the caps, the union is the level's optimum and the whole
+    model is not searched at all."""
     stages: list[StageDocument] = []
     solution: dict[int, int] | None = None
     order = level_order(built.instance)
     for position, level in enumerate(order):
         if config.stopped and solution is not None:
             break
-        remaining = time_limit - (time.perf_counter() - stage_began)
         share = LEVEL_SHARES[level] / sum(LEVEL_SHARES[name] for name in order[position:])
-        limit = max(0.2, remaining * share)
-        found = None
+        level_budget = budget.part(max(SHORTEST_LEVEL, budget.remaining() * share))
+        found, stage, values = None, None, None
         if relaxation is not None and relaxation.active:
             level_began = time.perf_counter()
-            found = relaxation.solve_level(level, limit * DECOMPOSE_SHARE)
+            found = relaxation.solve_level(
+                level, level_budget.part(level_budget.limit * DECOMPOSE_SHARE)
+            )
             if found is not None:
                 add_bounds(built, found)
                 stage, values = _union_if_optimal(built, found, level_began)
-                if stage is None:
-                    limit = max(0.2, limit - (time.perf_counter() - level_began))
-        if found is None or stage is None:
-            stage, values = _solve_level(built, level, limit, config, began, listener)
+        if stage is None:
+            stage, values = _solve_level(built, level, level_budget, config, began, listener)
         stages.append(stage)
         if relaxation is not None:
             proved = stage.status == "optimal" and values is not None
@@ -147,16 +181,18 @@ def _union_if_optimal(
 def _solve_level(
     built: DeploymentModel,
     level: str,
-    time_limit: float,
+    budget: Budget,
     config: SolverConfig,
     began: float,
     listener: ProgressListener | None,
 ) -> tuple[StageDocument, dict[int, int] | None]:
     built.model.minimize(built.levels[level])
-    solver = configured_solver(time_limit, config.workers, config.seed, config.probing)
+    limit = max(SHORTEST_LEVEL, budget.remaining())
+    run = budget.solver(limit, config.threads, config.seed, config.probing)
+    solver = run.cp_sat
     stage_began = time.perf_counter()
     callback = _ProgressCallback(level, began, listener, config.stop)
-    status = solver.solve(built.model, callback)
+    status = run.solve(built.model, callback)
     seconds = round(time.perf_counter() - stage_began, 3)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return StageDocument(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from mobilize.planning.evaluate import Coverage, Deployment, counts_towards, coverage
 from mobilize.planning.instance import PlanningInstance
+from mobilize.planning.rules import may_arrive_later
 
 
 def trim_excess(instance: PlanningInstance, plan: tuple[Deployment, ...]) -> tuple[Deployment, ...]:
@@ -23,7 +24,7 @@ def trim_excess(instance: PlanningInstance, plan: tuple[Deployment, ...]) -> tup
         if not counts_towards(instance, unit):
             trimmed.append(deployment)
             continue
-        kept = _trim_one(instance, covered, deployment, unit.strength, unit.location is None)
+        kept = _trim_one(instance, covered, deployment, unit.strength, may_arrive_later(unit))
         if kept is not None:
             trimmed.append(kept)
     return tuple(sorted(trimmed))
