@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from mobilize.audit.service import verify_trail
+from mobilize.audit.cli import audit_app
 from mobilize.auth.models import Role
 from mobilize.auth.service import add_user, create_token, revoke_tokens
 from mobilize.cli_support import open_engine, signing_key, stderr, stdout
@@ -31,7 +31,6 @@ COMPONENTS = ("active", "guard", "civilian")
 
 users_app = typer.Typer(help="Users and their roles per agency.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens (shown once, stored as hashes).", no_args_is_help=True)
-audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 demo_app = typer.Typer(help="The reference exchange as data.", no_args_is_help=True)
 
 
@@ -91,18 +90,6 @@ def tokens_revoke(username: str) -> None:
     with session_scope(open_engine()) as session:
         count = revoke_tokens(session, signing_key(), username)
     stderr.print(f"revoked {count} token(s) of {username}")
-
-
-@audit_app.command("verify")
-def audit_verify() -> None:
-    """Check every link of the audit chain and its signed head; exit 1 naming the first break."""
-    with session_scope(open_engine()) as session:
-        report = verify_trail(session, signing_key())
-    if not report.intact:
-        raise MobilizeError(
-            f"audit trail broken after {report.records} record(s): {report.first_break}"
-        )
-    stdout.print(f"audit trail intact: {report.records} record(s), signed head matches")
 
 
 @demo_app.command("load")

@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session
 from mobilize.agencies.models import Agency
 from mobilize.api.context import ApiContext, Context, CurrentActor, audited
 from mobilize.api.problems import install_problem_handlers, problem_responses
+from mobilize.audit.sealer import Sealer
 from mobilize.audit.service import verify_trail
+from mobilize.audit.witness import FileWitness
 from mobilize.core.db import make_engine
 from mobilize.core.migrate import ensure_schema
-from mobilize.core.settings import Settings, audit_key, load_settings
+from mobilize.core.settings import Settings, audit_key, load_settings, witness_file
 from mobilize.jobs.api import router as jobs_router
 from mobilize.jobs.plan_job import PLAN_JOB, plan_handler
 from mobilize.jobs.worker import InProcessWorker
@@ -66,7 +68,7 @@ def verify_audit(ctx: Context, actor: CurrentActor) -> AuditReport:
     """Check every link of the audit chain and its signed head; names the first break."""
 
     def work(session: Session) -> AuditReport:
-        report = verify_trail(session, ctx.audit_key)
+        report = verify_trail(session, ctx.audit_key, ctx.witness)
         return AuditReport(
             intact=report.intact, records=report.records, first_break=report.first_break
         )
@@ -80,17 +82,21 @@ def create_app(settings: Settings | None = None, run_jobs: bool = True) -> FastA
     engine = make_engine(settings.database_url)
     ensure_schema(engine)
     key = audit_key(settings)
+    witness = FileWitness(witness_file(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         worker = InProcessWorker(engine, key, {PLAN_JOB: plan_handler(engine, key)})
+        sealer = Sealer(engine, key, witness)
         if run_jobs:
             worker.start()
+            sealer.start()
             app.state.worker = worker
         try:
             yield
         finally:
             if run_jobs:
+                sealer.close()
                 worker.close()
 
     app = FastAPI(
@@ -103,7 +109,7 @@ def create_app(settings: Settings | None = None, run_jobs: bool = True) -> FastA
         docs_url=None,
         redoc_url=None,
     )
-    app.state.context = ApiContext(engine=engine, audit_key=key)
+    app.state.context = ApiContext(engine=engine, audit_key=key, witness=witness)
     install_problem_handlers(app, page_error=error_page)
     app.include_router(general)
     app.include_router(requests_router)

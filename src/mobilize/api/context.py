@@ -22,6 +22,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from mobilize.audit.service import Entry, run_audited
+from mobilize.audit.witness import Witness
 from mobilize.auth.service import Actor, authenticate_token
 from mobilize.core.errors import (
     InvalidInput,
@@ -40,6 +41,7 @@ bearer = HTTPBearer(auto_error=False, description="A token from `mobilize tokens
 class ApiContext:
     engine: Engine
     audit_key: bytes
+    witness: Witness | None = None  # the audit log's witness (`audit.witness`)
 
 
 def context(request: Request) -> ApiContext:
