@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from mobilize.agencies.models import Agency
 from mobilize.api.context import ApiContext, Context, CurrentActor, audited
+from mobilize.api.housekeeping import housekeeping
 from mobilize.api.problems import install_problem_handlers, problem_responses
 from mobilize.audit.sealer import Sealer
 from mobilize.audit.service import verify_trail
@@ -87,7 +88,7 @@ def create_app(settings: Settings | None = None, run_jobs: bool = True) -> FastA
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         worker = InProcessWorker(engine, key, {PLAN_JOB: plan_handler(engine, key)})
-        sealer = Sealer(engine, key, witness)
+        sealer = Sealer(engine, key, witness, before_seal=housekeeping(key))
         if run_jobs:
             worker.start()
             sealer.start()

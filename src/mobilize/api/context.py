@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from mobilize.audit.service import Entry, run_audited
 from mobilize.audit.witness import Witness
+from mobilize.auth.failures import authenticate_counted
 from mobilize.auth.service import Actor, authenticate_token
 from mobilize.core.errors import (
     InvalidInput,
@@ -52,16 +53,10 @@ def context(request: Request) -> ApiContext:
 Context = Annotated[ApiContext, Depends(context)]
 
 
-# The audit trail's object id column holds this many characters.
-OBJECT_ID_LENGTH = 100
-
-
-def _attempted(request: Request) -> str:
-    """What an unauthenticated caller asked for, fit for the audit trail: the path is theirs,
-    of any length and with any character, and PostgreSQL refuses both an overlong value and
-    a NUL (which would turn the 401 into a 500)."""
-    where = f"{request.method} {request.url.path}".replace("\x00", "\\x00")
-    return where if len(where) <= OBJECT_ID_LENGTH else where[: OBJECT_ID_LENGTH - 1] + "…"
+def source_of(request: Request) -> str:
+    """The caller's address, as this server sees it (a proxy in front would need its
+    forwarded header trusted here)."""
+    return request.client.host if request.client else "unknown"
 
 
 def current_actor(
@@ -69,15 +64,15 @@ def current_actor(
     ctx: Context,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
-    """The user behind the bearer token; a failed attempt is recorded, then refused (401)."""
-    attempt = Entry(None, None, "authenticate", "api", _attempted(request))
+    """The user behind the bearer token; a failure is counted for the caller's address (one
+    audit record per address and minute), then refused (401; 429 past the address's limit)."""
 
     def authenticate(session: Session) -> Actor:
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise Unauthenticated("send `Authorization: Bearer <token>`; see `mobilize tokens`")
         return authenticate_token(session, credentials.credentials)
 
-    return run_audited(ctx.engine, ctx.audit_key, authenticate, attempt)
+    return authenticate_counted(ctx.engine, source_of(request), authenticate)
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

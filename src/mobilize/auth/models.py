@@ -106,8 +106,8 @@ class AuthFailureCount(Base):
 
 
 class SignInThrottle(Base):
-    """Sign-in attempts of one source or one user name: `pending` attempts being checked
-    now, failures since the last success, and when a name may be tried next (backoff)."""
+    """Sign-in attempts of one source or one user name within a window: `pending` attempts
+    being checked now, failures, and when a name may be tried next (its backoff)."""
 
     __tablename__ = "sign_in_throttles"
 
@@ -115,5 +115,5 @@ class SignInThrottle(Base):
     subject: Mapped[str] = mapped_column(String(200), primary_key=True)
     failures: Mapped[int] = mapped_column(default=0)
     pending: Mapped[int] = mapped_column(default=0)
-    last_failure: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     next_attempt: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

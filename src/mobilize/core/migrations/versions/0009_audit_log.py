@@ -158,7 +158,7 @@ def _create_auth_tables() -> None:
         sa.Column("subject", sa.String(length=200), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
         sa.Column("pending", sa.Integer(), nullable=False),
-        sa.Column("last_failure", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
         sa.Column("next_attempt", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("scope", "subject", name=op.f("pk_sign_in_throttles")),
     )
