@@ -8,6 +8,7 @@ transaction so that a retried POST gets the same answer once and only once.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from mobilize.audit.chain import canonical_json
 from mobilize.audit.service import Entry, run_audited
 from mobilize.audit.witness import Witness
 from mobilize.auth.failures import authenticate_counted
@@ -185,9 +187,15 @@ def _stored(session: Session, actor: Actor, key: str) -> IdempotentResponse | No
 
 
 async def fingerprint_of(request: Request) -> str:
-    """What makes two POSTs the same: method, path and body."""
+    """What makes two POSTs the same: method, path and body, the body as canonical JSON (keys
+    sorted, no spaces) when it is JSON, so the same content re-indented or reordered is the
+    same request; any other body as its bytes."""
     body = await request.body()
-    return hashlib.sha256(request.method.encode() + request.url.path.encode() + body).hexdigest()
+    try:
+        content = canonical_json(json.loads(body)).encode() if body else b""
+    except (ValueError, RecursionError):
+        content = body
+    return hashlib.sha256(request.method.encode() + request.url.path.encode() + content).hexdigest()
 
 
 Fingerprint = Annotated[str, Depends(fingerprint_of)]
