@@ -110,11 +110,16 @@ def create_app(settings: Settings | None = None, run_jobs: bool = True) -> FastA
         docs_url=None,
         redoc_url=None,
     )
-    app.state.context = ApiContext(engine=engine, audit_key=key, witness=witness)
+    app.state.context = ApiContext(
+        engine=engine,
+        audit_key=key,
+        witness=witness,
+        token_failures_per_minute=settings.token_failures_per_minute,
+    )
     install_problem_handlers(app, page_error=error_page)
-    app.include_router(general)
-    app.include_router(requests_router)
-    app.include_router(operations_router)
-    app.include_router(jobs_router)
+    # Every route authenticates, so any may answer 429 to an address past its failures.
+    throttled = problem_responses(429)
+    for router in (general, requests_router, operations_router, jobs_router):
+        app.include_router(router, responses=throttled)
     install_web(app)
     return app

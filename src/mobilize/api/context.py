@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from mobilize.audit.chain import canonical_json
 from mobilize.audit.service import Entry, run_audited
 from mobilize.audit.witness import Witness
-from mobilize.auth.failures import authenticate_counted
+from mobilize.auth.failures import TOKEN_FAILURES_PER_MINUTE, authenticate_counted
 from mobilize.auth.service import Actor, authenticate_token
 from mobilize.core.errors import (
     InvalidInput,
@@ -45,6 +45,7 @@ class ApiContext:
     engine: Engine
     audit_key: bytes
     witness: Witness | None = None  # the audit log's witness (`audit.witness`)
+    token_failures_per_minute: int = TOKEN_FAILURES_PER_MINUTE
 
 
 def context(request: Request) -> ApiContext:
@@ -74,7 +75,8 @@ def current_actor(
             raise Unauthenticated("send `Authorization: Bearer <token>`; see `mobilize tokens`")
         return authenticate_token(session, credentials.credentials)
 
-    return authenticate_counted(ctx.engine, source_of(request), authenticate)
+    limit = ctx.token_failures_per_minute
+    return authenticate_counted(ctx.engine, source_of(request), authenticate, limit)
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

@@ -60,16 +60,21 @@ def failures_this_minute(
     return found.failures if found else 0
 
 
-def authenticate_counted(engine: Engine, source: str, work: Callable[[Session], T]) -> T:
+def authenticate_counted(
+    engine: Engine,
+    source: str,
+    work: Callable[[Session], T],
+    limit: int = TOKEN_FAILURES_PER_MINUTE,
+) -> T:
     """Run a bearer-token authentication for a caller at `source`: its failure is counted (in
     a transaction of its own, since the attempt's rolls back) instead of recorded; a source
-    with TOKEN_FAILURES_PER_MINUTE failures this minute is refused without a look-up."""
+    with `limit` failures this minute is refused without a look-up."""
     try:
         with session_scope(engine) as session:
-            if failures_this_minute(session, source, "token") >= TOKEN_FAILURES_PER_MINUTE:
+            if failures_this_minute(session, source, "token") >= limit:
                 raise TooManyAttempts(
-                    f"{TOKEN_FAILURES_PER_MINUTE} failed authentications from this address "
-                    "this minute; try again next minute"
+                    f"{limit} failed authentications from this address this minute; "
+                    "try again next minute"
                 )
             return work(session)
     except (Unauthenticated, TooManyAttempts):

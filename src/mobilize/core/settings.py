@@ -24,6 +24,8 @@ class Settings:
     audit_key_file: Path
     # The file witness of the audit log's signed heads; None: beside the key file.
     audit_witness_file: Path | None = None
+    # Failed bearer tokens one address may send in a minute before it gets 429.
+    token_failures_per_minute: int = 30
 
 
 def load_settings() -> Settings:
