@@ -14,7 +14,9 @@ from sqlalchemy import Engine, select
 
 from mobilize.api.app import create_app
 from mobilize.api.housekeeping import IDEMPOTENCY_LIFETIME, purge_expired
+from mobilize.audit.heads import TreeHead, head_is_signed, read_public_key
 from mobilize.audit.models import AuditRecord
+from mobilize.audit.sealer import seal
 from mobilize.auth.failures import TOKEN_FAILURES_PER_MINUTE, fold_failures
 from mobilize.auth.models import AuthFailureCount, Role, WebSession
 from mobilize.auth.service import add_user, create_token
@@ -105,3 +107,23 @@ def test_expired_sessions_and_old_idempotent_answers_are_purged(engine: Engine) 
         assert (purged["web_sessions"], purged["idempotent_responses"]) == (1, 1)
         assert [s.token_hash for s in session.scalars(select(WebSession))] == ["open"]
         assert [r.key for r in session.scalars(select(IdempotentResponse))] == ["new"]
+
+
+def test_the_latest_signed_head_is_published_with_its_public_key(
+    api: tuple[TestClient, str], engine: Engine
+) -> None:
+    client, token = api
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/audit/head", headers=headers).status_code == 404
+    with session_scope(engine) as session:
+        sealed = seal(session, KEY)
+    assert sealed is not None
+    published = client.get("/api/audit/head", headers=headers).json()
+    head = TreeHead(
+        published["tree_size"],
+        published["root_hash"],
+        datetime.fromisoformat(published["issued_at"]),
+        published["signature"],
+    )
+    assert head.size == sealed.size
+    assert head_is_signed(head, read_public_key(published["public_key"].encode()))
