@@ -12,11 +12,12 @@ import secrets
 from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from mobilize.audit.service import SYSTEM_ACTOR, Entry, append
-from mobilize.auth.models import ApiToken, User, WebSession
+from mobilize.auth.models import ApiToken, Role, User, WebSession
+from mobilize.auth.service import Actor
 from mobilize.core.errors import NotFound
 
 _passwords = PasswordHasher()
@@ -91,3 +92,19 @@ def _user(session: Session, username: str) -> User:
     if user is None:
         raise NotFound(f"no user {username!r}; add one with `mobilize users add`")
     return user
+
+
+def accounts_under(session: Session, admin: Actor) -> list[tuple[User, int]]:
+    """The users of every agency `admin` holds the admin role for, each with their open web
+    sessions, by name."""
+    now = datetime.now(UTC)
+    users = session.scalars(select(User).order_by(User.username)).all()
+    covered = [user for user in users if admin.holds(Role.ADMIN, user.agency.path)]
+    return [(user, _open_sessions(session, user, now)) for user in covered]
+
+
+def _open_sessions(session: Session, user: User, now: datetime) -> int:
+    query = select(func.count(WebSession.id)).where(
+        WebSession.user_id == user.id, WebSession.expires_at > now
+    )
+    return int(session.scalar(query) or 0)
