@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from mobilize.audit.service import verify_trail
+from mobilize.audit.cli import audit_app
+from mobilize.auth.accounts import disable_user, enable_user, end_sessions, reset_password
 from mobilize.auth.models import Role
 from mobilize.auth.service import add_user, create_token, revoke_tokens
 from mobilize.cli_support import open_engine, signing_key, stderr, stdout
@@ -31,7 +32,6 @@ COMPONENTS = ("active", "guard", "civilian")
 
 users_app = typer.Typer(help="Users and their roles per agency.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens (shown once, stored as hashes).", no_args_is_help=True)
-audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 demo_app = typer.Typer(help="The reference exchange as data.", no_args_is_help=True)
 
 
@@ -74,6 +74,52 @@ def users_add(
     stderr.print(f"added {username} of {agency}: " + ", ".join(f"{r.value}@{a}" for r, a in grants))
 
 
+@users_app.command("disable")
+def users_disable(username: str) -> None:
+    """Disable a user: no sign-in, no token; every web session and token ended at once."""
+    with session_scope(open_engine()) as session:
+        ended = disable_user(session, signing_key(), username)
+    stderr.print(f"disabled {username}: {_ended(ended)}")
+
+
+@users_app.command("enable")
+def users_enable(username: str) -> None:
+    """Let a disabled user sign in again (tokens revoked stay revoked)."""
+    with session_scope(open_engine()) as session:
+        enable_user(session, signing_key(), username)
+    stderr.print(f"enabled {username}")
+
+
+@users_app.command("reset-password")
+def users_reset_password(
+    username: str,
+    ask: Annotated[
+        bool, typer.Option("--ask", help="Type the new password instead of a random one.")
+    ] = False,
+) -> None:
+    """Give a user a new password (random and printed once, unless --ask); every web session
+    and token of theirs is ended."""
+    chosen = typer.prompt("password", hide_input=True, confirmation_prompt=True) if ask else None
+    with session_scope(open_engine()) as session:
+        password = reset_password(session, signing_key(), username, chosen)
+    if chosen is None:
+        stdout.print(password, markup=False)
+    stderr.print(f"new password for {username}; every session and token of theirs ended")
+
+
+@users_app.command("sessions-end")
+def users_sessions_end(username: str) -> None:
+    """End every web session and revoke every token of a user, now."""
+    with session_scope(open_engine()) as session:
+        ended = end_sessions(session, signing_key(), username)
+    stderr.print(f"{username}: {_ended(ended)}")
+
+
+def _ended(ended: dict[str, int]) -> str:
+    sessions, tokens = ended["sessions_ended"], ended["tokens_revoked"]
+    return f"{sessions} web session(s) ended, {tokens} token(s) revoked"
+
+
 @tokens_app.command("create")
 def tokens_create(
     username: str, name: Annotated[str, typer.Option(help="What the token is for.")] = "api"
@@ -87,22 +133,10 @@ def tokens_create(
 
 @tokens_app.command("revoke")
 def tokens_revoke(username: str) -> None:
-    """Revoke every token of a user."""
+    """Revoke every token of a user; their web sessions end too."""
     with session_scope(open_engine()) as session:
         count = revoke_tokens(session, signing_key(), username)
-    stderr.print(f"revoked {count} token(s) of {username}")
-
-
-@audit_app.command("verify")
-def audit_verify() -> None:
-    """Check every link of the audit chain and its signed head; exit 1 naming the first break."""
-    with session_scope(open_engine()) as session:
-        report = verify_trail(session, signing_key())
-    if not report.intact:
-        raise MobilizeError(
-            f"audit trail broken after {report.records} record(s): {report.first_break}"
-        )
-    stdout.print(f"audit trail intact: {report.records} record(s), signed head matches")
+    stderr.print(f"revoked {count} token(s) of {username}; their web sessions ended")
 
 
 @demo_app.command("load")

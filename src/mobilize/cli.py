@@ -19,6 +19,8 @@ from sqlalchemy.engine import make_url
 
 from mobilize.admin_cli import register as register_admin_commands
 from mobilize.agencies.service import ensure_agency
+from mobilize.api.housekeeping import purge_expired
+from mobilize.auth.failures import fold_failures
 from mobilize.cli_support import parse_date, signing_key
 from mobilize.core.db import make_engine, session_scope
 from mobilize.core.errors import InvalidScenario, MobilizeError, NotFound
@@ -346,6 +348,17 @@ def db_current() -> None:
     """Print the schema revision of the database and the newest one this version knows."""
     engine = make_engine(load_settings().database_url)
     stdout.print(f"current: {current_revision(engine) or 'none'}  newest: {head_revision()}")
+
+
+@db_app.command("purge")
+def db_purge() -> None:
+    """Fold failed-authentication counts into the audit log and delete what has lapsed:
+    expired web sessions, idempotent answers over a day old, lapsed sign-in throttles (the
+    server does this on its own every few seconds)."""
+    with session_scope(_engine()) as session:
+        fold_failures(session, signing_key())
+        purged = purge_expired(session)
+    stderr.print("purged: " + ", ".join(f"{count} {name}" for name, count in purged.items()))
 
 
 def _engine() -> Engine:

@@ -8,9 +8,10 @@ import typer
 from rich.console import Console
 from sqlalchemy import Engine
 
+from mobilize.audit.witness import FileWitness
 from mobilize.core.db import make_engine
 from mobilize.core.migrate import ensure_schema
-from mobilize.core.settings import audit_key, load_settings
+from mobilize.core.settings import audit_key, load_settings, witness_file
 
 stdout = Console(highlight=False)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -26,6 +27,11 @@ def open_engine() -> Engine:
 def signing_key() -> bytes:
     """The key that signs the audit trail's head (see `core.settings.audit_key`)."""
     return audit_key(load_settings())
+
+
+def audit_witness() -> FileWitness:
+    """The witness of the audit log's heads (see `core.settings.witness_file`)."""
+    return FileWitness(witness_file(load_settings()))
 
 
 def parse_date(text: str, option: str) -> date:

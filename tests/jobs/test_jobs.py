@@ -6,8 +6,9 @@ import threading
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
+from mobilize.audit.models import AuditRecord
 from mobilize.audit.service import records_for, verify_trail
 from mobilize.core.db import session_scope
 from mobilize.core.errors import InvalidInput, Refused
@@ -46,6 +47,10 @@ def test_plan_job_runs_reports_progress_and_stores_the_plan(
         assert verify_plan(reference_scenario, plan_document(plan)).violations == []
         actions = [record.action for record in records_for(session, "job", str(job_id))]
         assert actions == ["job.submit", "job.done"]
+        stored_by = session.scalars(
+            select(AuditRecord.actor).where(AuditRecord.action == "plan.store")
+        ).all()
+        assert stored_by == ["cbp.planner"]  # the planner who asked, not `system`
         assert verify_trail(session, KEY).intact
 
 
@@ -66,7 +71,7 @@ def test_a_running_job_sees_a_cancel_at_its_next_report(stored: Engine) -> None:
         assert claimed is not None
         assert claimed.id == job_id
         service.request_cancel(session, KEY, job_id, "cbp.planner")
-    context = JobContext(stored, job_id)
+    context = JobContext(stored, job_id, "cbp.planner")
     context.progress({"level": "shortfall"}, force=True)
     assert context.stop.is_set()
     with session_scope(stored) as session:

@@ -26,6 +26,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from mobilize.audit.sealer import seal_now
 from mobilize.auth.models import Role
 from mobilize.auth.service import add_user, create_token
 from mobilize.core.db import session_scope
@@ -103,6 +104,18 @@ EXPECTED: dict[Key, Expected] = {
     **route(
         "GET",
         "/api/agencies",
+        requester=EVERYWHERE,
+        responder=EVERYWHERE,
+        approver=EVERYWHERE,
+        planner=EVERYWHERE,
+        viewer=EVERYWHERE,
+        admin=EVERYWHERE,
+        anonymous=401,
+    ),
+    # The latest signed head is public within the system: it reveals no record.
+    **route(
+        "GET",
+        "/api/audit/head",
         requester=EVERYWHERE,
         responder=EVERYWHERE,
         approver=EVERYWHERE,
@@ -601,6 +614,11 @@ def _accept(flow: Workflow) -> Attempt:
     return Attempt(_at(shown, "accept"), etag(shown))
 
 
+def _sealed_head(flow: Workflow) -> Attempt:
+    seal_now(flow.demo.engine, flow.demo.key)
+    return Attempt("/api/audit/head")
+
+
 EXERCISES: dict[tuple[str, str], Callable[[Workflow], Attempt]] = {
     ("POST", "/api/requests/{number}/accept"): _accept,
     ("POST", "/api/requests/{number}/fills"): _fill,
@@ -608,6 +626,7 @@ EXERCISES: dict[tuple[str, str], Callable[[Workflow], Attempt]] = {
     ("GET", "/api/operations/{name}/support"): lambda flow: Attempt(f"{OPERATION}/support"),
     ("GET", "/api/me"): lambda flow: Attempt("/api/me"),
     ("GET", "/api/agencies"): lambda flow: Attempt("/api/agencies"),
+    ("GET", "/api/audit/head"): _sealed_head,
     ("GET", "/api/audit/verify"): lambda flow: Attempt("/api/audit/verify"),
     ("GET", "/api/requests"): lambda flow: Attempt("/api/requests"),
     ("POST", "/api/requests"): _create,

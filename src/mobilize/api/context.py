@@ -8,6 +8,7 @@ transaction so that a retried POST gets the same answer once and only once.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +22,10 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from mobilize.audit.chain import canonical_json
 from mobilize.audit.service import Entry, run_audited
+from mobilize.audit.witness import Witness
+from mobilize.auth.failures import TOKEN_FAILURES_PER_MINUTE, authenticate_counted
 from mobilize.auth.service import Actor, authenticate_token
 from mobilize.core.errors import (
     InvalidInput,
@@ -40,6 +44,8 @@ bearer = HTTPBearer(auto_error=False, description="A token from `mobilize tokens
 class ApiContext:
     engine: Engine
     audit_key: bytes
+    witness: Witness | None = None  # the audit log's witness (`audit.witness`)
+    token_failures_per_minute: int = TOKEN_FAILURES_PER_MINUTE
 
 
 def context(request: Request) -> ApiContext:
@@ -50,16 +56,10 @@ def context(request: Request) -> ApiContext:
 Context = Annotated[ApiContext, Depends(context)]
 
 
-# The audit trail's object id column holds this many characters.
-OBJECT_ID_LENGTH = 100
-
-
-def _attempted(request: Request) -> str:
-    """What an unauthenticated caller asked for, fit for the audit trail: the path is theirs,
-    of any length and with any character, and PostgreSQL refuses both an overlong value and
-    a NUL (which would turn the 401 into a 500)."""
-    where = f"{request.method} {request.url.path}".replace("\x00", "\\x00")
-    return where if len(where) <= OBJECT_ID_LENGTH else where[: OBJECT_ID_LENGTH - 1] + "…"
+def source_of(request: Request) -> str:
+    """The caller's address, as this server sees it (a proxy in front would need its
+    forwarded header trusted here)."""
+    return request.client.host if request.client else "unknown"
 
 
 def current_actor(
@@ -67,15 +67,16 @@ def current_actor(
     ctx: Context,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
-    """The user behind the bearer token; a failed attempt is recorded, then refused (401)."""
-    attempt = Entry(None, None, "authenticate", "api", _attempted(request))
+    """The user behind the bearer token; a failure is counted for the caller's address (one
+    audit record per address and minute), then refused (401; 429 past the address's limit)."""
 
     def authenticate(session: Session) -> Actor:
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise Unauthenticated("send `Authorization: Bearer <token>`; see `mobilize tokens`")
         return authenticate_token(session, credentials.credentials)
 
-    return run_audited(ctx.engine, ctx.audit_key, authenticate, attempt)
+    limit = ctx.token_failures_per_minute
+    return authenticate_counted(ctx.engine, source_of(request), authenticate, limit)
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
@@ -188,9 +189,15 @@ def _stored(session: Session, actor: Actor, key: str) -> IdempotentResponse | No
 
 
 async def fingerprint_of(request: Request) -> str:
-    """What makes two POSTs the same: method, path and body."""
+    """What makes two POSTs the same: method, path and body, the body as canonical JSON (keys
+    sorted, no spaces) when it is JSON, so the same content re-indented or reordered is the
+    same request; any other body as its bytes."""
     body = await request.body()
-    return hashlib.sha256(request.method.encode() + request.url.path.encode() + body).hexdigest()
+    try:
+        content = canonical_json(json.loads(body)).encode() if body else b""
+    except (ValueError, RecursionError):
+        content = body
+    return hashlib.sha256(request.method.encode() + request.url.path.encode() + content).hexdigest()
 
 
 Fingerprint = Annotated[str, Depends(fingerprint_of)]

@@ -1,8 +1,10 @@
-"""Writing and checking the audit trail.
+"""Writing the audit log.
 
 `append` writes one record in the caller's transaction, so a change and its record commit or
-roll back together. Refusals (authorization denials, failed sign-ins, rule refusals) roll
-their transaction back, so `run_audited` writes their record in a transaction of its own.
+roll back together; its id comes from the database and nothing else is locked, so writers do
+not queue behind one another. The sealer (`audit.sealer`) later puts committed records into
+the Merkle tree and signs its head. Refusals (authorization denials, rule refusals) roll their
+transaction back, so `run_audited` writes their record in a transaction of its own.
 """
 
 from __future__ import annotations
@@ -13,20 +15,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from mobilize.audit.chain import (
-    GENESIS,
-    ChainLink,
-    ChainReport,
-    SignedHead,
-    check_chain,
-    link_hash,
-    sign_head,
-)
-from mobilize.audit.models import AuditHead, AuditRecord
+from mobilize.audit.chain import record_leaf_hash
+from mobilize.audit.models import AuditRecord, entry_of
+from mobilize.audit.verify import TrailReport, check_trail
+from mobilize.audit.witness import Witness
 from mobilize.core.db import session_scope
 from mobilize.core.errors import (
     Forbidden,
@@ -39,7 +35,6 @@ from mobilize.core.errors import (
 
 T = TypeVar("T")
 SYSTEM_ACTOR = "system"  # the operator at the server's shell (CLI administration)
-HEAD_ID = 1
 # Serialization failures and deadlocks are retried this many times before giving up.
 RETRIES = 8
 # PostgreSQL's SQLSTATEs for "try again": serialization failure, deadlock detected, and a
@@ -50,7 +45,7 @@ RETRYABLE_SQLSTATES = {"40001", "40P01", "23505"}
 
 @dataclass(frozen=True)
 class Entry:
-    """What happened, by whom, to what: everything of a record but its place in the chain."""
+    """What happened, by whom, to what: everything of a record but its place in the log."""
 
     actor: str | None
     agency: str | None
@@ -64,23 +59,23 @@ class Entry:
 
 
 def append(session: Session, key: bytes, entry: Entry) -> AuditRecord:
-    """Add `entry` to the chain in this transaction; the head row lock serialises writers."""
-    head = session.get(AuditHead, HEAD_ID, with_for_update=True, populate_existing=True)
-    if head is None:
-        head = AuditHead(id=HEAD_ID, last_id=0, last_hash=GENESIS, signature="")
-        session.add(head)
-    record = AuditRecord(
-        id=head.last_id + 1,
-        at=datetime.now(UTC),
-        previous_hash=head.last_hash,
-        **_fitted(entry).__dict__,
-    )
-    record.hash = link_hash(link_of(record))
+    """Add `entry` to the log in this transaction. `key` is no longer needed to write (heads
+    are signed by the sealer); it stays in the signature that every service calls."""
+    del key
+    record = AuditRecord(id=_next_id(session), at=datetime.now(UTC), **_fitted(entry).__dict__)
+    record.hash = record_leaf_hash(entry_of(record))
     session.add(record)
-    head.last_id, head.last_hash = record.id, record.hash
-    head.signature = sign_head(key, record.id, record.hash)
     session.flush()
     return record
+
+
+def _next_id(session: Session) -> int:
+    """The record's id before it is written, since its hash covers it: PostgreSQL's sequence
+    (no lock, gaps when a transaction rolls back); on SQLite the transaction already holds the
+    database's only write lock (BEGIN IMMEDIATE), so the next rowid is safe to take."""
+    if session.get_bind().dialect.name == "postgresql":
+        return int(session.execute(text("SELECT nextval('audit_records_id_seq')")).scalar_one())
+    return int(session.execute(select(func.coalesce(func.max(AuditRecord.id), 0))).scalar_one()) + 1
 
 
 # The record's text columns and their lengths: a refusal records what was attempted, and an
@@ -106,14 +101,10 @@ def _fitted(entry: Entry) -> Entry:
     return replace(entry, **changes) if changes else entry
 
 
-def verify_trail(session: Session, key: bytes) -> ChainReport:
-    """Check every link and the signed head; names the first break."""
-    head = session.get(AuditHead, HEAD_ID)
-    signed = SignedHead(head.last_id, head.last_hash, head.signature) if head else None
-    records = session.scalars(
-        select(AuditRecord).order_by(AuditRecord.id).execution_options(yield_per=1000)
-    )
-    return check_chain((link_of(record) for record in records), signed, key)
+def verify_trail(session: Session, key: bytes, witness: Witness | None = None) -> TrailReport:
+    """Check every record against its leaf, the tree against every signed head, and the log
+    against the latest head `witness` holds; names the first problem (rollback first)."""
+    return check_trail(session, key, witness)
 
 
 def records_for(session: Session, object_type: str, object_id: str) -> list[AuditRecord]:
@@ -121,24 +112,6 @@ def records_for(session: Session, object_type: str, object_id: str) -> list[Audi
         AuditRecord.object_type == object_type, AuditRecord.object_id == object_id
     )
     return list(session.scalars(query.order_by(AuditRecord.id)))
-
-
-def link_of(record: AuditRecord) -> ChainLink:
-    return ChainLink(
-        id=record.id,
-        at=record.at,
-        actor=record.actor,
-        agency=record.agency,
-        action=record.action,
-        object_type=record.object_type,
-        object_id=record.object_id,
-        before=record.before,
-        after=record.after,
-        outcome=record.outcome,
-        detail=record.detail,
-        previous_hash=record.previous_hash,
-        hash=record.hash,
-    )
 
 
 # Refusals that leave a record: who was turned away from what, and why.

@@ -87,6 +87,33 @@ class WebSession(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     form_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
     user: Mapped[User] = relationship()
+
+
+class AuthFailureCount(Base):
+    """Failed authentications from one source in one minute, counted in place (a row per
+    source, so an attack waits only on itself) and folded into the audit log as one record
+    once the minute is over."""
+
+    __tablename__ = "auth_failures"
+
+    source: Mapped[str] = mapped_column(String(100), primary_key=True)
+    minute: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)  # "token" or "sign-in"
+    failures: Mapped[int]
+
+
+class SignInThrottle(Base):
+    """Sign-in attempts of one source or one user name within a window: `pending` attempts
+    being checked now, failures, and when a name may be tried next (its backoff)."""
+
+    __tablename__ = "sign_in_throttles"
+
+    scope: Mapped[str] = mapped_column(String(10), primary_key=True)  # "source" or "name"
+    subject: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    pending: Mapped[int] = mapped_column(default=0)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    next_attempt: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

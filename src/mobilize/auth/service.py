@@ -16,13 +16,13 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from mobilize.agencies.models import Agency
 from mobilize.agencies.service import ensure_agency, find_agency
 from mobilize.audit.service import SYSTEM_ACTOR, Entry, append
-from mobilize.auth.models import ApiToken, Role, RoleGrant, User
+from mobilize.auth.models import ApiToken, Role, RoleGrant, User, WebSession
 from mobilize.core.errors import Conflict, Forbidden, NotFound, Unauthenticated
 
 TOKEN_PREFIX = "mob_"
@@ -143,13 +143,16 @@ def actor_of(user: User) -> Actor:
 
 
 def revoke_tokens(session: Session, key: bytes, username: str) -> int:
+    """Revoke every token of `username` and end their web sessions too: whoever revokes a
+    user's tokens means to shut what they have open. How many tokens were revoked."""
     user = _user(session, username)
     tokens = session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
     ).all()
     for token in tokens:
         token.revoked_at = datetime.now(UTC)
-    after = {"revoked": len(tokens)}
+    ended = session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    after = {"revoked": len(tokens), "sessions_ended": int(getattr(ended, "rowcount", 0) or 0)}
     append(session, key, Entry(SYSTEM_ACTOR, None, "token.revoke", "user", username, None, after))
     return len(tokens)
 

@@ -12,15 +12,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from mobilize.audit.models import AuditRecord
 from mobilize.audit.service import Entry, append
 from mobilize.auth.models import WebSession
 from mobilize.auth.service import Actor, actor_of, authenticate_password, hash_token
-from mobilize.core.errors import Forbidden, TooManyAttempts, Unauthenticated
+from mobilize.core.errors import Forbidden, Unauthenticated
 
 SESSION_LIFETIME = timedelta(hours=12)
-FAILURES_ALLOWED = 5
-FAILURE_WINDOW = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -32,10 +29,7 @@ class SignedIn:
 
 def sign_in(session: Session, key: bytes, username: str, password: str) -> tuple[str, SignedIn]:
     """A new session for the user whose password this is: (cookie token, who signed in).
-    After FAILURES_ALLOWED failed sign-ins for a name within FAILURE_WINDOW, none is tried
-    until the oldest of them leaves the window (the audit trail is the count: every failed
-    sign-in is recorded there, by whichever worker saw it)."""
-    _refuse_guessing(session, username)
+    Run it through `auth.throttle.attempt_sign_in`, which limits and counts the attempts."""
     actor = authenticate_password(session, username, password)
     token = secrets.token_urlsafe(32)
     record = WebSession(
@@ -48,29 +42,6 @@ def sign_in(session: Session, key: bytes, username: str, password: str) -> tuple
     session.flush()
     append(session, key, Entry(actor.username, actor.agency, "session.start", "user", username))
     return token, SignedIn(actor, record.user.full_name, record.form_token)
-
-
-def _refuse_guessing(session: Session, username: str) -> None:
-    since = datetime.now(UTC) - FAILURE_WINDOW
-    failures = list(
-        session.scalars(
-            select(AuditRecord.at)
-            .where(
-                AuditRecord.object_type == "user",
-                AuditRecord.object_id == username[:100],
-                AuditRecord.action == "session.start",
-                AuditRecord.outcome == "unauthenticated",
-                AuditRecord.at >= since,
-            )
-            .order_by(AuditRecord.at)
-        )
-    )
-    if len(failures) >= FAILURES_ALLOWED:
-        again = _aware(failures[-FAILURES_ALLOWED]) + FAILURE_WINDOW
-        raise TooManyAttempts(
-            f"{len(failures)} failed sign-ins for {username!r} in the last "
-            f"{FAILURE_WINDOW.seconds // 60} minutes; try again after {again:%H:%M} UTC"
-        )
 
 
 def signed_in(session: Session, token: str | None) -> SignedIn:

@@ -64,6 +64,15 @@ class InvalidPlan(MobilizeError):
     exit_code = 2
 
 
+class LogRolledBack(MobilizeError):
+    """The audit log no longer extends the latest signed head its witness holds: an older
+    copy of the database, a cut tail or an older head put back. Nothing is sealed over it."""
+
+
+class UnsafeKeyFile(MobilizeError):
+    """A key file that others may read: whoever reads it can sign the audit log's heads."""
+
+
 class DatabaseNotReady(MobilizeError):
     """The database schema is missing or older than this version of the code."""
 

@@ -7,11 +7,14 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from mobilize.core.errors import UnsafeKeyFile
+
 DATABASE_URL_VARIABLE = "MOBILIZE_DATABASE_URL"
 DEFAULT_DATABASE_URL = "sqlite:///mobilize.db"
 AUDIT_KEY_VARIABLE = "MOBILIZE_AUDIT_KEY"
 AUDIT_KEY_FILE_VARIABLE = "MOBILIZE_AUDIT_KEY_FILE"
 DEFAULT_AUDIT_KEY_FILE = "mobilize-audit.key"
+AUDIT_WITNESS_FILE_VARIABLE = "MOBILIZE_AUDIT_WITNESS_FILE"
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,10 @@ class Settings:
     database_url: str
     audit_key: str | None  # the key itself, for several workers sharing one database
     audit_key_file: Path
+    # The file witness of the audit log's signed heads; None: beside the key file.
+    audit_witness_file: Path | None = None
+    # Failed bearer tokens one address may send in a minute before it gets 429.
+    token_failures_per_minute: int = 30
 
 
 def load_settings() -> Settings:
@@ -27,13 +34,25 @@ def load_settings() -> Settings:
         database_url=os.environ.get(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL,
         audit_key=os.environ.get(AUDIT_KEY_VARIABLE) or None,
         audit_key_file=Path(os.environ.get(AUDIT_KEY_FILE_VARIABLE) or DEFAULT_AUDIT_KEY_FILE),
+        audit_witness_file=_path_or_none(os.environ.get(AUDIT_WITNESS_FILE_VARIABLE)),
     )
 
 
+def _path_or_none(value: str | None) -> Path | None:
+    return Path(value) if value else None
+
+
+def witness_file(settings: Settings) -> Path:
+    """Where the audit log's witness keeps the heads it saw: beside the key by default (off
+    the database server, like the key)."""
+    return settings.audit_witness_file or settings.audit_key_file.with_suffix(".witness")
+
+
 def audit_key(settings: Settings) -> bytes:
-    """The key that signs the audit chain's head. It must not live in the database: whoever
-    can rewrite the database could otherwise re-sign a shortened chain. Made on first use as
-    a file readable only by its owner when neither the variable nor the file is there."""
+    """The key that signs the audit log's tree heads (the Ed25519 seed, `audit.heads`). It must
+    not live in the database: whoever can rewrite the database could otherwise sign a log of
+    their making. Made on first use as a file readable only by its owner when neither the
+    variable nor the file is there; a file others may read is refused with the fix."""
     if settings.audit_key:
         return settings.audit_key.encode()
     path = settings.audit_key_file
@@ -42,4 +61,14 @@ def audit_key(settings: Settings) -> bytes:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as key_file:
             key_file.write(secrets.token_hex(32) + "\n")
+    _refuse_readable_by_others(path)
     return path.read_text().strip().encode()
+
+
+def _refuse_readable_by_others(path: Path) -> None:
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise UnsafeKeyFile(
+            f"the audit key file {path} is readable by others (mode {mode:o}): "
+            f"run `chmod 600 {path}`"
+        )

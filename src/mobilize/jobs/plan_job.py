@@ -44,7 +44,7 @@ def plan_handler(engine: Engine, key: bytes) -> Handler:
             passes = PassRequest(workers=config.workers, seed=config.seed)
             document = with_passes(scenario, document, passes, listen)
         with session_scope(engine) as session:
-            number = store_plan(session, key, scenario, document).number
+            number = store_plan(session, key, scenario, document, context.requested_by).number
         solver = document.solver
         return {
             "operation": scenario.name,

@@ -25,8 +25,9 @@ PROGRESS_EVERY = 1.0  # seconds between progress writes: the solver reports far 
 
 
 class JobContext:
-    def __init__(self, engine: Engine, job_id: int) -> None:
+    def __init__(self, engine: Engine, job_id: int, requested_by: str) -> None:
         self._engine, self._job_id = engine, job_id
+        self.requested_by = requested_by  # whose job it is: what it stores is audited as theirs
         self.stop = threading.Event()  # set when a cancel is seen; solvers watch it
         self._last = 0.0
 
@@ -58,7 +59,8 @@ class InProcessWorker:
             if job is None:
                 return None
             job_id, kind, params = job.id, job.kind, dict(job.params)
-        context = JobContext(self._engine, job_id)
+            requested_by = job.requested_by
+        context = JobContext(self._engine, job_id, requested_by)
         self._current = context
         if self._closing.is_set():
             context.stop.set()

@@ -7,8 +7,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mobilize.core.inputs import Number, Prose, WholeNumber
+
 Day = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2200, 12, 31))]
-Note = Annotated[str, Field(max_length=2000, pattern=r"^[^\x00]*$")]
+Note = Annotated[str, Field(max_length=2000, pattern=r"^[^\x00]*$"), Prose]
+# Work done, in the task's own unit (miles of wire, sites): a million is past any task.
+WORK_LIMIT = 1_000_000
 
 
 class Strict(BaseModel):
@@ -42,7 +46,7 @@ class TaskOut(BaseModel):
 
 class ProgressInput(Strict):
     on: Day
-    done: Annotated[float, Field(ge=0, le=1e9)]
+    done: Annotated[Number, Field(ge=0, le=WORK_LIMIT)]
     note: Note = ""
 
 
@@ -51,8 +55,8 @@ class DoneInput(Strict):
 
 
 class PlanRunInput(Strict):
-    time_limit: Annotated[float, Field(ge=1, le=600)] = 60.0
-    seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
+    time_limit: Annotated[Number, Field(ge=1, le=600)] = 60.0
+    seed: Annotated[WholeNumber, Field(ge=0, le=2**31 - 1)] = 0
 
 
 class PlanSummary(BaseModel):

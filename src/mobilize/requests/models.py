@@ -176,7 +176,9 @@ class IdempotentResponse(Base):
     status_code: Mapped[int]
     body: Mapped[Any] = mapped_column(JSON)
     headers: Mapped[dict[str, str]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )
 
 
 class OperationRate(Base):

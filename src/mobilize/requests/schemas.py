@@ -7,20 +7,26 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from mobilize.core.inputs import OneLine, WholeNumber
+from mobilize.core.inputs import Prose as ProseText
 from mobilize.requests.states import FillStatus
 
 Component = Literal["active", "guard", "civilian"]
 Judgement = Literal["satisfied", "not_satisfied", "not_applicable"]
-# PostgreSQL cannot store NUL in text: it is refused here (422), not by the database (500).
+# PostgreSQL cannot store NUL in text: it is refused here (422), not by the database (500);
+# `core.inputs` refuses every other control character and the bidirectional overrides too.
 WITHOUT_NUL = r"^[^\x00]*$"
-Text = Annotated[str, Field(min_length=1, max_length=300, pattern=WITHOUT_NUL)]
-Prose = Annotated[str, Field(min_length=1, max_length=10_000, pattern=WITHOUT_NUL)]
-Note = Annotated[str, Field(max_length=2000, pattern=WITHOUT_NUL)]
+Text = Annotated[str, Field(min_length=1, max_length=300, pattern=WITHOUT_NUL), OneLine]
+Prose = Annotated[str, Field(min_length=1, max_length=10_000, pattern=WITHOUT_NUL), ProseText]
+Note = Annotated[str, Field(max_length=2000, pattern=WITHOUT_NUL), ProseText]
 # A name on one line, without NUL, that does not start or end with blanks.
 Code = Annotated[
-    str, Field(min_length=1, max_length=100, pattern=r"^[^\s\x00]([^\x00\n]*[^\s\x00])?$")
+    str,
+    Field(min_length=1, max_length=100, pattern=r"^[^\s\x00]([^\x00\n]*[^\s\x00])?$"),
+    OneLine,
 ]
-Personnel = Annotated[int, Field(ge=1, le=1_000_000)]
+Personnel = Annotated[WholeNumber, Field(ge=1, le=1_000_000)]
+LineNumber = Annotated[WholeNumber, Field(ge=1, le=10_000)]
 Day = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2200, 12, 31))]
 
 
@@ -71,7 +77,7 @@ class RequestEdit(Strict):
 
 
 class LineAnswer(Strict):
-    line: Annotated[int, Field(ge=1)]
+    line: LineNumber
     offer: Literal["all", "part", "none", "acknowledge"] = Field(
         description="all, part (say how many and which dates), none; or acknowledge only."
     )
@@ -102,7 +108,7 @@ class ApprovalInput(Strict):
         description="SHA-256 of the request version the approver read (`version_sha256`)."
     )
     decision: Literal["approve", "deny"]
-    lines: list[Annotated[int, Field(ge=1)]] | None = Field(
+    lines: Annotated[list[LineNumber], Field(max_length=200)] | None = Field(
         None, description="Line numbers decided; default: every offered line of the agency."
     )
     personnel: dict[str, Personnel] = Field(
@@ -114,7 +120,7 @@ class ApprovalInput(Strict):
 
 
 class LineChange(Strict):
-    line: Annotated[int, Field(ge=1)]
+    line: LineNumber
     starts_on: Day | None = None
     ends_on: Day | None = None
     personnel: Personnel | None = None

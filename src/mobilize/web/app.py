@@ -13,12 +13,13 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 
-from mobilize.api.context import Context
+from mobilize.api.context import Context, source_of
 from mobilize.audit.service import Entry, run_audited
 from mobilize.auth.sessions import SESSION_LIFETIME, SignedIn, sign_in, sign_out, signed_in
+from mobilize.auth.throttle import attempt_sign_in
 from mobilize.core.db import session_scope
 from mobilize.core.errors import Forbidden, MobilizeError, TooManyAttempts, Unauthenticated
-from mobilize.web import operation_pages, requests_pages
+from mobilize.web import admin_pages, operation_pages, requests_pages
 from mobilize.web.context import (
     SESSION_COOKIE,
     WEB_ROOT,
@@ -59,15 +60,18 @@ async def sign_in_post(request: Request, ctx: Context) -> HTMLResponse | Redirec
     target = _safe_next(form.get("next", "/"))
     attempt = Entry(username or None, None, "session.start", "user", username or None)
 
-    def start(session: Session) -> tuple[str, SignedIn]:
+    def from_this_browser(_: Session) -> None:
         if not expected or not secrets.compare_digest(expected, form.get("form_token", "")):
             raise Forbidden(
                 "the sign-in form is not from this browser; open the sign-in page again"
             )
+
+    def start(session: Session) -> tuple[str, SignedIn]:
         return sign_in(session, ctx.audit_key, username, form.get("password", ""))
 
     try:
-        token, _ = run_audited(ctx.engine, ctx.audit_key, start, attempt)
+        run_audited(ctx.engine, ctx.audit_key, from_this_browser, attempt)
+        token, _ = attempt_sign_in(ctx.engine, source_of(request), username, start)
     except (Unauthenticated, TooManyAttempts) as refused:
         return page(
             request,
@@ -142,4 +146,5 @@ def install_web(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(requests_pages.router)
     app.include_router(operation_pages.router)
+    app.include_router(admin_pages.router)
     app.mount("/static", StaticFiles(directory=WEB_ROOT / "static"), name="static")

@@ -498,7 +498,7 @@ async def verify(request: Request, ctx: Context, who: User) -> HTMLResponse:
     checked(ctx, who, form, "audit.verify", ("audit", None))
 
     def work(session: Session) -> Any:
-        return verify_trail(session, ctx.audit_key)
+        return verify_trail(session, ctx.audit_key, ctx.witness)
 
     report = audited(ctx, who.actor, "audit.verify", ("audit", None), work)
     return page(request, "audit.html", who, kind="request", object_id="", records=[], report=report)
