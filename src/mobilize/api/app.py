@@ -1,29 +1,18 @@
-"""The JSON API: `create_app()` for uvicorn (`mobilize serve`) and for the tests."""
+"""The JSON API's general routes (who am I, agencies, the audit check); `mobilize.server`
+composes them with the domains' routers and the web application."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mobilize.agencies.models import Agency
-from mobilize.api.context import ApiContext, Context, CurrentActor, audited
-from mobilize.api.problems import install_problem_handlers, problem_responses
+from mobilize.api.context import Context, CurrentActor, audited
+from mobilize.api.problems import problem_responses
 from mobilize.audit.service import verify_trail
-from mobilize.core.db import make_engine
-from mobilize.core.migrate import ensure_schema
-from mobilize.core.settings import Settings, audit_key, load_settings
-from mobilize.jobs.api import router as jobs_router
-from mobilize.jobs.plan_job import PLAN_JOB, plan_handler
-from mobilize.jobs.worker import InProcessWorker
-from mobilize.operations.api import router as operations_router
-from mobilize.requests.api import router as requests_router
 from mobilize.requests.schemas import AuditReport
-from mobilize.web.app import error_page, install_web
 
 general = APIRouter(prefix="/api")
 
@@ -72,42 +61,3 @@ def verify_audit(ctx: Context, actor: CurrentActor) -> AuditReport:
         )
 
     return audited(ctx, actor, "audit.verify", ("audit", None), work)
-
-
-def create_app(settings: Settings | None = None, run_jobs: bool = True) -> FastAPI:
-    """The app; with `run_jobs`, an in-process worker runs plan jobs while it serves."""
-    settings = settings or load_settings()
-    engine = make_engine(settings.database_url)
-    ensure_schema(engine)
-    key = audit_key(settings)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        worker = InProcessWorker(engine, key, {PLAN_JOB: plan_handler(engine, key)})
-        if run_jobs:
-            worker.start()
-            app.state.worker = worker
-        try:
-            yield
-        finally:
-            if run_jobs:
-                worker.close()
-
-    app = FastAPI(
-        title="mobilize",
-        summary="Interagency support requests and deployment planning.",
-        version="0.1.0",
-        lifespan=lifespan,
-        # The interactive docs pages load their scripts from a CDN, which an air-gapped
-        # network does not reach: the schema is at /openapi.json for any local viewer.
-        docs_url=None,
-        redoc_url=None,
-    )
-    app.state.context = ApiContext(engine=engine, audit_key=key)
-    install_problem_handlers(app, page_error=error_page)
-    app.include_router(general)
-    app.include_router(requests_router)
-    app.include_router(operations_router)
-    app.include_router(jobs_router)
-    install_web(app)
-    return app

@@ -68,6 +68,12 @@ class DatabaseNotReady(MobilizeError):
     """The database schema is missing or older than this version of the code."""
 
 
+class DatabaseUnavailable(MobilizeError):
+    """The database cannot be reached (stopped, restarting, the network lost): try again."""
+
+    retry_after = 5  # seconds: a restart or a fail-over takes about this long
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with an input file, located as precisely as the parser knows."""

@@ -1,0 +1,68 @@
+"""The composition root: the one module that knows every part and puts them together.
+
+`create_app()` opens the database (its schema checked, or made on first use, under the schema
+lock), picks the job queue, mounts the JSON API's routers, the load balancer's probes and the
+web application, and runs the in-process worker when the queue is the in-process one. `api`,
+`web` and `jobs` stay siblings that never import this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from mobilize.api.app import general
+from mobilize.api.context import ApiContext
+from mobilize.api.health import router as health_router
+from mobilize.api.problems import install_problem_handlers
+from mobilize.core.db import make_engine
+from mobilize.core.migrate import ensure_schema
+from mobilize.core.settings import Settings, audit_key, load_settings
+from mobilize.jobs.api import router as jobs_router
+from mobilize.jobs.plan_job import PLAN_JOB, plan_handler
+from mobilize.jobs.worker import InProcessWorker
+from mobilize.operations.api import router as operations_router
+from mobilize.requests.api import router as requests_router
+from mobilize.web.app import error_page, install_web
+
+
+def create_app(settings: Settings | None = None, run_jobs: bool = True) -> FastAPI:
+    """The app; with `run_jobs`, an in-process worker runs plan jobs while it serves."""
+    settings = settings or load_settings()
+    engine = make_engine(settings.database_url)
+    ensure_schema(engine)
+    key = audit_key(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = InProcessWorker(engine, key, {PLAN_JOB: plan_handler(engine, key)})
+        if run_jobs:
+            worker.start()
+            app.state.worker = worker
+        try:
+            yield
+        finally:
+            if run_jobs:
+                worker.close()
+
+    app = FastAPI(
+        title="mobilize",
+        summary="Interagency support requests and deployment planning.",
+        version="0.1.0",
+        lifespan=lifespan,
+        # The interactive docs pages load their scripts from a CDN, which an air-gapped
+        # network does not reach: the schema is at /openapi.json for any local viewer.
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.context = ApiContext(engine=engine, audit_key=key)
+    install_problem_handlers(app, page_error=error_page)
+    app.include_router(health_router)
+    app.include_router(general)
+    app.include_router(requests_router)
+    app.include_router(operations_router)
+    app.include_router(jobs_router)
+    install_web(app)
+    return app
