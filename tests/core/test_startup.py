@@ -3,7 +3,6 @@ the others find the schema current (today's `serve --workers 2` crashed on alemb
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from sqlalchemy import text
 
 from mobilize.core.db import make_engine
 from mobilize.core.migrate import current_revision, ensure_schema, head_revision
-from tests.conftest import POSTGRES_URL_VARIABLE, postgres_schema
+from tests.conftest import postgres_schema, skip_without_postgres
 from tests.processes import servers
 
 
@@ -29,7 +28,7 @@ def test_concurrent_first_starts_migrate_once(database_url: str) -> None:
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not os.environ.get(POSTGRES_URL_VARIABLE), reason="no PostgreSQL")
+@skip_without_postgres()
 def test_two_servers_start_cleanly_on_an_empty_database(tmp_path: Path) -> None:
     with postgres_schema("startup") as url:
         env = {"MOBILIZE_DATABASE_URL": url, "MOBILIZE_AUDIT_KEY": "test-key"}
