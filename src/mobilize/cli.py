@@ -23,6 +23,7 @@ from mobilize.core.db import make_engine, session_scope
 from mobilize.core.errors import InvalidScenario, MobilizeError, NotFound
 from mobilize.core.migrate import current_revision, ensure_schema, head_revision, upgrade
 from mobilize.core.settings import load_settings
+from mobilize.jobs.cli import register as register_job_commands
 from mobilize.operations import service as operations
 from mobilize.operations.cli import operation_snapshot, store_operation_plan
 from mobilize.operations.cli import register as register_operation_commands
@@ -52,6 +53,7 @@ db_app = typer.Typer(help="The database: schema version and upgrades.", no_args_
 app.add_typer(db_app, name="db")
 register_admin_commands(app)
 register_operation_commands(app)
+register_job_commands(app)
 
 stdout = Console(highlight=False)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -21,31 +21,34 @@ from mobilize.core.db import make_engine
 from mobilize.core.migrate import ensure_schema
 from mobilize.core.settings import Settings, audit_key, load_settings
 from mobilize.jobs.api import router as jobs_router
-from mobilize.jobs.plan_job import PLAN_JOB, plan_handler
-from mobilize.jobs.worker import InProcessWorker
+from mobilize.jobs.handlers import job_handlers
+from mobilize.jobs.queue import InProcessQueue, make_queue
 from mobilize.operations.api import router as operations_router
 from mobilize.requests.api import router as requests_router
 from mobilize.web.app import error_page, install_web
 
 
 def create_app(settings: Settings | None = None, run_jobs: bool = True) -> FastAPI:
-    """The app; with `run_jobs`, an in-process worker runs plan jobs while it serves."""
+    """The app. With the in-process queue and `run_jobs`, a thread runs jobs while it serves;
+    with a queue of worker processes, this process never runs a job."""
     settings = settings or load_settings()
     engine = make_engine(settings.database_url)
     ensure_schema(engine)
     key = audit_key(settings)
+    queue = make_queue(settings, engine, key, job_handlers(engine, key))
+    runs_jobs = run_jobs and isinstance(queue, InProcessQueue)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        worker = InProcessWorker(engine, key, {PLAN_JOB: plan_handler(engine, key)})
-        if run_jobs:
-            worker.start()
-            app.state.worker = worker
+        if runs_jobs:
+            assert isinstance(queue, InProcessQueue)
+            queue.worker.start()
         try:
             yield
         finally:
-            if run_jobs:
-                worker.close()
+            if runs_jobs:
+                assert isinstance(queue, InProcessQueue)
+                queue.worker.close()
 
     app = FastAPI(
         title="mobilize",
@@ -57,7 +60,8 @@ def create_app(settings: Settings | None = None, run_jobs: bool = True) -> FastA
         docs_url=None,
         redoc_url=None,
     )
-    app.state.context = ApiContext(engine=engine, audit_key=key)
+    app.state.context = ApiContext(engine=engine, audit_key=key, queue=queue)
+    app.state.queue = queue
     install_problem_handlers(app, page_error=error_page)
     app.include_router(health_router)
     app.include_router(general)

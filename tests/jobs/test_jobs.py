@@ -45,7 +45,7 @@ def test_plan_job_runs_reports_progress_and_stores_the_plan(
         plan = get_plan(session, get_operation(session), job.result["plan"])
         assert verify_plan(reference_scenario, plan_document(plan)).violations == []
         actions = [record.action for record in records_for(session, "job", str(job_id))]
-        assert actions == ["job.submit", "job.done"]
+        assert actions == ["job.submit", "job.attempt", "job.done"]
         assert verify_trail(session, KEY).intact
 
 
@@ -62,9 +62,8 @@ def test_queued_job_is_cancelled_at_once(stored: Engine) -> None:
 def test_a_running_job_sees_a_cancel_at_its_next_report(stored: Engine) -> None:
     job_id = _submit(stored, "noop", {})
     with session_scope(stored) as session:
-        claimed = service.claim_next(session)
-        assert claimed is not None
-        assert claimed.id == job_id
+        assert service.claim_next(session) == job_id
+        assert service.start_attempt(session, KEY, job_id, "here") is not None
         service.request_cancel(session, KEY, job_id, "cbp.planner")
     context = JobContext(stored, job_id)
     context.progress({"level": "shortfall"}, force=True)

@@ -29,6 +29,7 @@ from mobilize.core.errors import (
     PreconditionRequired,
     Unauthenticated,
 )
+from mobilize.jobs.queue import JobQueue
 from mobilize.requests.models import IdempotentResponse
 
 T = TypeVar("T")
@@ -40,6 +41,7 @@ bearer = HTTPBearer(auto_error=False, description="A token from `mobilize tokens
 class ApiContext:
     engine: Engine
     audit_key: bytes
+    queue: JobQueue
 
 
 def context(request: Request) -> ApiContext:

@@ -12,6 +12,8 @@ DEFAULT_DATABASE_URL = "sqlite:///mobilize.db"
 AUDIT_KEY_VARIABLE = "MOBILIZE_AUDIT_KEY"
 AUDIT_KEY_FILE_VARIABLE = "MOBILIZE_AUDIT_KEY_FILE"
 DEFAULT_AUDIT_KEY_FILE = "mobilize-audit.key"
+JOB_QUEUE_VARIABLE = "MOBILIZE_JOB_QUEUE"
+JOB_QUEUES = ("in-process", "procrastinate")
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,9 @@ class Settings:
     database_url: str
     audit_key: str | None  # the key itself, for several workers sharing one database
     audit_key_file: Path
+    # "in-process": jobs run on a thread of the server (one process, SQLite's default);
+    # "procrastinate": on `mobilize worker` processes through PostgreSQL (the server never solves).
+    job_queue: str = "in-process"
 
 
 def load_settings() -> Settings:
@@ -27,6 +32,7 @@ def load_settings() -> Settings:
         database_url=os.environ.get(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL,
         audit_key=os.environ.get(AUDIT_KEY_VARIABLE) or None,
         audit_key_file=Path(os.environ.get(AUDIT_KEY_FILE_VARIABLE) or DEFAULT_AUDIT_KEY_FILE),
+        job_queue=os.environ.get(JOB_QUEUE_VARIABLE) or "in-process",
     )
 
 

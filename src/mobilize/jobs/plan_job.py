@@ -1,4 +1,9 @@
-"""The plan job: `mobilize plan --operation` as a job (snapshot, solve, store)."""
+"""The plan job: `mobilize plan --operation` as a job (snapshot, solve, store).
+
+Idempotent: the plan is stored and the job finished in one transaction, with the job's row
+locked; a second run of the same job (re-delivered after its worker was thought lost) finds it
+finished and stores nothing.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from mobilize.core.db import session_scope
-from mobilize.jobs.worker import Handler, JobContext
+from mobilize.jobs import service
+from mobilize.jobs.worker import Handler, JobContext, with_database_retries
 from mobilize.operations.plans import adopted_document, snapshot, store_plan
 from mobilize.operations.service import get_operation
 from mobilize.passes.service import PassRequest, with_passes
@@ -43,14 +49,23 @@ def plan_handler(engine: Engine, key: bytes) -> Handler:
         if not context.stop.is_set():
             passes = PassRequest(workers=config.workers, seed=config.seed)
             document = with_passes(scenario, document, passes, listen)
-        with session_scope(engine) as session:
-            number = store_plan(session, key, scenario, document).number
         solver = document.solver
-        return {
-            "operation": scenario.name,
-            "plan": number,
-            "status": solver.status if solver else None,
-            "gap": solver.gap if solver else None,
-        }
+
+        def store() -> dict[str, Any]:
+            with session_scope(engine) as session:
+                job = service.lock_job(session, context.job_id)
+                if job.status in service.FINISHED and job.result is not None:
+                    return job.result
+                number = store_plan(session, key, scenario, document).number
+                result = {
+                    "operation": scenario.name,
+                    "plan": number,
+                    "status": solver.status if solver else None,
+                    "gap": solver.gap if solver else None,
+                }
+                service.finish(session, key, context.job_id, result)
+                return result
+
+        return with_database_retries(store)
 
     return run

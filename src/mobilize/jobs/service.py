@@ -18,6 +18,9 @@ from mobilize.core.errors import NotFound, Refused
 from mobilize.jobs.models import JobRecord
 
 FINISHED = ("done", "failed", "cancelled")
+# Starts of one job before it is failed: a job that took its worker down twice (out of
+# memory, say) would take down every worker it is given.
+MAX_ATTEMPTS = 3
 
 
 def submit(
@@ -60,20 +63,63 @@ def request_cancel(session: Session, key: bytes, job_id: int, actor: str) -> Job
     return job
 
 
-def claim_next(session: Session) -> JobRecord | None:
-    """The oldest queued job, marked running; concurrent workers never claim the same one."""
+def claim_next(session: Session) -> int | None:
+    """The id of the oldest queued job, locked so that concurrent workers never claim the
+    same one (start it with `start_attempt` in the same transaction)."""
     query = (
-        select(JobRecord)
+        select(JobRecord.id)
         .where(JobRecord.status == "queued")
         .order_by(JobRecord.id)
         .limit(1)
         .with_for_update(skip_locked=True)
     )
-    job = session.scalars(query).first()
-    if job is not None:
-        job.status, job.started_at = "running", datetime.now(UTC)
-        session.flush()
+    return session.scalars(query).first()
+
+
+def start_attempt(session: Session, key: bytes, job_id: int, worker: str) -> JobRecord | None:
+    """Mark the job running for `worker` and record the attempt; None when there is nothing
+    to run: the job finished already (a re-delivered job), was cancelled before it started,
+    or has been started `MAX_ATTEMPTS` times (it is failed, saying so)."""
+    job = _locked(session, job_id)
+    if job.status in FINISHED:
+        return None
+    if job.cancel_requested:
+        _close(session, key, job, "cancelled", None)
+        return None
+    if job.attempts >= MAX_ATTEMPTS:
+        error = (
+            f"gave up after {job.attempts} attempts: each time its worker was lost "
+            "(killed, out of memory or its machine gone) before it finished"
+        )
+        fail(session, key, job_id, error)
+        return None
+    job.attempts += 1
+    job.status, job.started_at = "running", datetime.now(UTC)
+    session.flush()
+    detail = {"attempt": job.attempts, "worker": worker}
+    append(
+        session, key, Entry(job.requested_by, None, "job.attempt", "job", str(job_id), None, detail)
+    )
     return job
+
+
+def requeue_lost(session: Session, key: bytes, job_id: int, reason: str) -> None:
+    """A job whose worker was lost goes back to the queue; the audit trail says why."""
+    job = _locked(session, job_id)
+    if job.status != "running":
+        return
+    job.status = "queued"
+    session.flush()
+    entry = Entry(
+        "system",
+        None,
+        "job.requeue",
+        "job",
+        str(job_id),
+        {"status": "running"},
+        {"status": "queued", "reason": reason},
+    )
+    append(session, key, entry)
 
 
 def report_progress(session: Session, job_id: int, progress: dict[str, Any]) -> bool:
@@ -85,16 +131,27 @@ def report_progress(session: Session, job_id: int, progress: dict[str, Any]) -> 
 
 
 def finish(session: Session, key: bytes, job_id: int, result: dict[str, Any]) -> JobRecord:
+    """Record the job's result; a job finished already is left as it is (idempotent: the
+    handler may have finished it in the transaction that stored its plan)."""
     job = _locked(session, job_id)
-    job.status = "cancelled" if job.cancel_requested else "done"
-    job.result, job.finished_at = result, datetime.now(UTC)
-    session.flush()
-    append(
-        session,
-        key,
-        Entry(job.requested_by, None, f"job.{job.status}", "job", str(job_id), None, result),
-    )
+    if job.status in FINISHED:
+        return job
+    _close(session, key, job, "cancelled" if job.cancel_requested else "done", result)
     return job
+
+
+def _close(
+    session: Session, key: bytes, job: JobRecord, status: str, result: dict[str, Any] | None
+) -> None:
+    job.status, job.result, job.finished_at = status, result, datetime.now(UTC)
+    session.flush()
+    entry = Entry(job.requested_by, None, f"job.{status}", "job", str(job.id), None, result)
+    append(session, key, entry)
+
+
+def lock_job(session: Session, job_id: int) -> JobRecord:
+    """The job, locked until the transaction ends (a handler finishing it checks first)."""
+    return _locked(session, job_id)
 
 
 def fail(session: Session, key: bytes, job_id: int, error: str) -> JobRecord:

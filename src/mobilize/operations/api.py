@@ -23,7 +23,6 @@ from mobilize.api.context import (
 )
 from mobilize.api.problems import problem_responses
 from mobilize.auth.service import Actor
-from mobilize.jobs import service as jobs
 from mobilize.jobs.plan_job import PLAN_JOB, plan_params
 from mobilize.jobs.schemas import JobOut, job_out
 from mobilize.operations import schemas
@@ -220,14 +219,12 @@ def run_plan(
         operation = find_operation(session, name)
         require_planner(session, actor, operation, f"plan {name}")
         params = plan_params(operation.name, run.time_limit, seed=run.seed)
-        job = jobs.submit(session, ctx.audit_key, PLAN_JOB, params, actor.username)
+        job = ctx.queue.submit(session, ctx.audit_key, PLAN_JOB, params, actor.username)
         return Answer(202, job_out(job), {"Location": f"/api/jobs/{job.id}"})
 
     target = ("operation", name)
     response = perform(ctx, actor, "plan.run", target, work, idempotency_key, fingerprint)
-    worker = getattr(request.app.state, "worker", None)
-    if worker is not None:
-        worker.notify()
+    ctx.queue.wake()
     return response
 
 
