@@ -75,3 +75,23 @@ def servers(count: int, env: dict[str, str], folder: Path) -> Iterator[list[Serv
     finally:
         for server in started:
             server.kill(signal.SIGTERM)
+
+
+class Worker(Process):
+    def __init__(self, env: dict[str, str], log: Path, queues: str = "plan") -> None:
+        super().__init__(["worker", "--queues", queues], env, log)
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+
+@contextmanager
+def workers(count: int, env: dict[str, str], folder: Path) -> Iterator[list[Worker]]:
+    """`count` `mobilize worker` processes, ended afterwards."""
+    started = [Worker(env, folder / f"worker-{n}.log") for n in range(count)]
+    try:
+        yield started
+    finally:
+        for worker in started:
+            worker.kill(signal.SIGTERM)
