@@ -39,9 +39,14 @@ def test_a_job_and_its_queue_entry_commit_together(postgres_engine: Engine) -> N
         job = queue.submit(session, KEY, PLAN_JOB, plan_params("Border", 30), "cbp.planner")
         job_id, queue_job_id = job.id, job.queue_job_id
     assert _queue_row(postgres_engine, queue_job_id) == ("plan", "todo", {"job_id": job_id})
-    with pytest.raises(RuntimeError), session_scope(postgres_engine) as session:
-        queue.submit(session, KEY, PLAN_JOB, plan_params("Border"), "cbp.planner")
-        raise RuntimeError("the change that asked for the job failed")
+
+    def submit_then_fail() -> None:
+        with session_scope(postgres_engine) as session:
+            queue.submit(session, KEY, PLAN_JOB, plan_params("Border"), "cbp.planner")
+            raise RuntimeError("the change that asked for the job failed")
+
+    with pytest.raises(RuntimeError):
+        submit_then_fail()
     with postgres_engine.connect() as connection:
         counts = connection.execute(
             text("SELECT (SELECT count(*) FROM jobs), (SELECT count(*) FROM procrastinate_jobs)")

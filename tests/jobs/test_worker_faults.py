@@ -101,6 +101,7 @@ def test_a_killed_worker_s_job_finishes_on_the_other_once(
         job = service.get_job(session, job_id)
         assert job.status == "done", job.error
         assert job.attempts == 2
+        assert job.result is not None
         stored = session.scalars(select(PlanRecord)).all()
         assert len(stored) == 1
         plan = get_plan(session, get_operation(session), job.result["plan"])
