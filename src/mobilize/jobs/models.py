@@ -31,6 +31,9 @@ class JobRecord(Base):
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     # Its entry in Procrastinate's table, when it went through that queue.
     queue_job_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Written every few seconds while a runner works on it: a running job whose heartbeat
+    # stopped lost its runner (a killed server) and goes back to the queue.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -7,10 +7,10 @@ requested anywhere is seen by the runner at its next progress report.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mobilize.audit.service import Entry, append
@@ -95,12 +95,39 @@ def start_attempt(session: Session, key: bytes, job_id: int, worker: str) -> Job
         return None
     job.attempts += 1
     job.status, job.started_at = "running", datetime.now(UTC)
+    job.heartbeat_at = job.started_at
     session.flush()
     detail = {"attempt": job.attempts, "worker": worker}
     append(
         session, key, Entry(job.requested_by, None, "job.attempt", "job", str(job_id), None, detail)
     )
     return job
+
+
+def beat(session: Session, job_id: int) -> None:
+    """The runner of a running job is alive."""
+    query = (
+        update(JobRecord)
+        .where(JobRecord.id == job_id, JobRecord.status == "running")
+        .values(heartbeat_at=datetime.now(UTC))
+    )
+    session.execute(query)
+
+
+def requeue_silent(session: Session, key: bytes, silent_for: timedelta) -> list[int]:
+    """Put back in the queue every running job whose runner has sent no heartbeat for
+    `silent_for` (its process was killed); their ids."""
+    since = datetime.now(UTC) - silent_for
+    query = (
+        select(JobRecord.id)
+        .where(JobRecord.status == "running", JobRecord.heartbeat_at < since)
+        .with_for_update(skip_locked=True)
+    )
+    silent = list(session.scalars(query))
+    reason = f"its runner sent no heartbeat for {silent_for.total_seconds():g} s (lost)"
+    for job_id in silent:
+        requeue_lost(session, key, job_id, reason)
+    return silent
 
 
 def requeue_lost(session: Session, key: bytes, job_id: int, reason: str) -> None:

@@ -15,7 +15,9 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
@@ -29,6 +31,10 @@ PROGRESS_EVERY = 1.0  # seconds between progress writes: the solver reports far 
 # How long the outcome of a finished solve waits for a database that went away: a restart
 # or a fail-over, not an outage (the job is then re-run, see `mobilize.jobs.queue`).
 RECORD_WITHIN = 60.0
+# A runner marks its job alive every BEAT_EVERY seconds; the in-process worker re-queues a
+# running job silent for SILENT_AFTER seconds (its server was killed mid-solve).
+BEAT_EVERY = 5.0
+SILENT_AFTER = timedelta(seconds=30)
 
 
 def worker_name() -> str:
@@ -100,7 +106,8 @@ class JobRunner:
         if self.closing.is_set():
             context.stop.set()
         try:
-            result = self._handlers[kind](params, context)
+            with self._heartbeat(job_id):
+                result = self._handlers[kind](params, context)
         except MobilizeError as error:
             message = error.message
             self._record(lambda session: service.fail(session, self._key, job_id, message))
@@ -111,6 +118,28 @@ class JobRunner:
             self._record(lambda session: service.finish(session, self._key, job_id, result))
         finally:
             self.current = None
+
+    @contextmanager
+    def _heartbeat(self, job_id: int) -> Iterator[None]:
+        """Mark the job alive on a thread of its own while the handler runs: a solve may go
+        minutes without a progress report."""
+        done = threading.Event()
+
+        def beat() -> None:
+            while not done.wait(BEAT_EVERY):
+                try:
+                    with session_scope(self._engine) as session:
+                        service.beat(session, job_id)
+                except DatabaseUnavailable:
+                    pass  # the next beat tries again; a long outage makes the job look lost
+
+        thread = threading.Thread(target=beat, name=f"job-{job_id}-heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
 
     def _record(self, change: Callable[[Any], object]) -> None:
         def work() -> None:
@@ -129,6 +158,11 @@ class InProcessWorker:
         self._wake = threading.Event()
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
+
+    def recover(self) -> list[int]:
+        """Re-queue running jobs whose runner went silent (a server killed mid-solve)."""
+        with session_scope(self._engine) as session:
+            return service.requeue_silent(session, self._key, SILENT_AFTER)
 
     def run_once(self) -> int | None:
         """Run the oldest queued job to its end; its id, or None when nothing was queued."""
@@ -164,6 +198,7 @@ class InProcessWorker:
     def _loop(self) -> None:
         while not self._closing.is_set():
             try:
+                self.recover()
                 ran = self.run_once()
             except Exception:  # the database is away: the server goes on, the worker retries
                 logger.exception("job worker: could not claim or record a job; retrying")

@@ -1,4 +1,4 @@
-"""job queue: attempts of a job, its queue entry, and Procrastinate's schema on PostgreSQL
+"""job queue: a job's attempts, heartbeat and queue entry; Procrastinate's schema (PostgreSQL)
 
 Revision ID: 0010
 Revises: 0007
@@ -51,6 +51,7 @@ def upgrade() -> None:
     with op.batch_alter_table("jobs") as batch:
         batch.add_column(sa.Column("attempts", sa.Integer(), server_default="0", nullable=False))
         batch.add_column(sa.Column("queue_job_id", sa.BigInteger(), nullable=True))
+        batch.add_column(sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True))
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         _script(bind, SchemaManager.get_schema())
@@ -65,6 +66,7 @@ def downgrade() -> None:
         for type_ in PROCRASTINATE_TYPES:
             bind.exec_driver_sql(f"DROP TYPE IF EXISTS {type_} CASCADE")
     with op.batch_alter_table("jobs") as batch:
+        batch.drop_column("heartbeat_at")
         batch.drop_column("queue_job_id")
         batch.drop_column("attempts")
 
