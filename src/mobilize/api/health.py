@@ -15,7 +15,9 @@ from mobilize.api.context import Context
 from mobilize.api.problems import problem_responses
 from mobilize.core.db import database_name, session_scope
 
-router = APIRouter(tags=["health"])
+# Out of the OpenAPI document: they are the load balancer's, answer anyone without a token,
+# and are no part of the API's contract (nor of its reviewed authorization matrix).
+router = APIRouter(tags=["health"], include_in_schema=False)
 
 
 class Health(BaseModel):

@@ -54,7 +54,7 @@ TITLES = {
     415: "Unsupported media type",
     422: "Unprocessable content",
     428: "If-Match required",
-    429: "Too many attempts",
+    429: "Too many requests",
     503: "Service unavailable",
 }
 

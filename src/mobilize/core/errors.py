@@ -35,6 +35,14 @@ class TooManyAttempts(MobilizeError):
     """Too many failed sign-ins for one user name lately: wait before trying again."""
 
 
+class TooManyJobs(TooManyAttempts):
+    """Fair use: the user or the operation has as many solves queued or running as allowed."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds until the soonest of them should be done
+
+
 class Forbidden(MobilizeError):
     """The actor is known but may not do this (role, agency or separation of duties)."""
 

@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from mobilize.core.errors import InvalidInput
+
 DATABASE_URL_VARIABLE = "MOBILIZE_DATABASE_URL"
 DEFAULT_DATABASE_URL = "sqlite:///mobilize.db"
 AUDIT_KEY_VARIABLE = "MOBILIZE_AUDIT_KEY"
@@ -24,6 +26,9 @@ class Settings:
     # "in-process": jobs run on a thread of the server (one process, SQLite's default);
     # "procrastinate": on `mobilize worker` processes through PostgreSQL (the server never solves).
     job_queue: str = "in-process"
+    # Fair use: solves queued or running at once, per user and per operation.
+    solves_per_user: int = 2
+    solves_per_operation: int = 4
 
 
 def load_settings() -> Settings:
@@ -33,7 +38,18 @@ def load_settings() -> Settings:
         audit_key=os.environ.get(AUDIT_KEY_VARIABLE) or None,
         audit_key_file=Path(os.environ.get(AUDIT_KEY_FILE_VARIABLE) or DEFAULT_AUDIT_KEY_FILE),
         job_queue=os.environ.get(JOB_QUEUE_VARIABLE) or "in-process",
+        solves_per_user=_count("MOBILIZE_SOLVES_PER_USER", 2),
+        solves_per_operation=_count("MOBILIZE_SOLVES_PER_OPERATION", 4),
     )
+
+
+def _count(variable: str, default: int) -> int:
+    text = os.environ.get(variable)
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise InvalidInput(f"{variable}={text!r}: a whole number of at least 1")
+    return int(text)
 
 
 def audit_key(settings: Settings) -> bytes:

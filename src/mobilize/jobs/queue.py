@@ -57,7 +57,15 @@ class JobQueue(Protocol):
 
 
 class _JobTable:
-    """What both queues share: the job table."""
+    """What both queues share: the job table and the fair-use check."""
+
+    fair_use = service.FairUse()
+
+    def _record(
+        self, session: Session, key: bytes, kind: str, params: dict[str, Any], actor: str
+    ) -> JobRecord:
+        service.check_fair_use(session, self.fair_use, params, actor)
+        return service.submit(session, key, kind, params, actor)
 
     def progress(self, session: Session, job_id: int) -> JobRecord:
         return service.get_job(session, job_id)
@@ -69,14 +77,21 @@ class _JobTable:
 class InProcessQueue(_JobTable):
     name = "in-process"
 
-    def __init__(self, engine: Engine, key: bytes, handlers: dict[str, Handler]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        key: bytes,
+        handlers: dict[str, Handler],
+        fair_use: service.FairUse | None = None,
+    ) -> None:
         self.engine = engine
         self.worker = InProcessWorker(engine, key, handlers)
+        self.fair_use = fair_use or service.FairUse()
 
     def submit(
         self, session: Session, key: bytes, kind: str, params: dict[str, Any], actor: str
     ) -> JobRecord:
-        return service.submit(session, key, kind, params, actor)
+        return self._record(session, key, kind, params, actor)
 
     def cancel(self, session: Session, key: bytes, job_id: int, actor: str) -> JobRecord:
         return service.request_cancel(session, key, job_id, actor)
@@ -99,13 +114,14 @@ CANCEL = text("SELECT procrastinate_cancel_job_v1(:id, false, false)")
 class ProcrastinateQueue(_JobTable):
     name = "procrastinate"
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, fair_use: service.FairUse | None = None) -> None:
         self.engine = engine
+        self.fair_use = fair_use or service.FairUse()
 
     def submit(
         self, session: Session, key: bytes, kind: str, params: dict[str, Any], actor: str
     ) -> JobRecord:
-        job = service.submit(session, key, kind, params, actor)
+        job = self._record(session, key, kind, params, actor)
         values = {
             "queue": QUEUE_OF_KIND.get(kind, "io"),
             "task": RUN_JOB_TASK,
@@ -142,8 +158,9 @@ def make_queue(
         raise InvalidInput(
             f"{JOB_QUEUE_VARIABLE}={settings.job_queue!r}: use {' or '.join(JOB_QUEUES)}"
         )
+    fair_use = service.FairUse(settings.solves_per_user, settings.solves_per_operation)
     if settings.job_queue == "in-process":
-        return InProcessQueue(engine, key, handlers)
+        return InProcessQueue(engine, key, handlers, fair_use)
     if engine.dialect.name != "postgresql":
         raise InvalidInput(f"{JOB_QUEUE_VARIABLE}=procrastinate needs a PostgreSQL database")
-    return ProcrastinateQueue(engine)
+    return ProcrastinateQueue(engine, fair_use)

@@ -7,6 +7,8 @@ requested anywhere is seen by the runner at its next progress report.
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,13 +16,56 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mobilize.audit.service import Entry, append
-from mobilize.core.errors import NotFound, Refused
+from mobilize.core.errors import NotFound, Refused, TooManyJobs
 from mobilize.jobs.models import JobRecord
 
 FINISHED = ("done", "failed", "cancelled")
+ACTIVE = ("queued", "running")
 # Starts of one job before it is failed: a job that took its worker down twice (out of
 # memory, say) would take down every worker it is given.
 MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class FairUse:
+    """Solves queued or running at once: a planner cannot fill the workers for everyone."""
+
+    per_user: int = 2
+    per_operation: int = 4
+
+
+def check_fair_use(session: Session, fair_use: FairUse, params: dict[str, Any], actor: str) -> None:
+    """Refuse (429, with when to retry) a job past the user's or the operation's share."""
+    active = session.scalars(select(JobRecord).where(JobRecord.status.in_(ACTIVE))).all()
+    mine = [job for job in active if job.requested_by == actor]
+    if len(mine) >= fair_use.per_user:
+        raise TooManyJobs(
+            f"{actor} has {len(mine)} solves queued or running, as many as one user may; "
+            "wait for one to finish or cancel one",
+            _retry_after(mine),
+        )
+    operation = params.get("operation")
+    theirs = [job for job in active if job.params.get("operation") == operation]
+    if len(theirs) >= fair_use.per_operation:
+        raise TooManyJobs(
+            f"{operation} has {len(theirs)} solves queued or running, as many as one "
+            "operation may; wait for one to finish",
+            _retry_after(theirs),
+        )
+
+
+def _retry_after(jobs: list[JobRecord]) -> int:
+    """Seconds until the soonest of `jobs` should be done: its time limit less its run."""
+    now = datetime.now(UTC)
+
+    def remaining(job: JobRecord) -> float:
+        limit = float(job.params.get("time_limit", 60))
+        if job.started_at is None:
+            return limit
+        started = job.started_at.replace(tzinfo=job.started_at.tzinfo or UTC)  # SQLite: naive
+        return limit - (now - started).total_seconds()
+
+    return max(5, math.ceil(min(remaining(job) for job in jobs)))
 
 
 def submit(

@@ -202,7 +202,12 @@ def plan(name: Name, number: PlanNumber, ctx: Context, actor: CurrentActor) -> s
     return audited(ctx, actor, "operation.read", ("operation", name), work)
 
 
-@router.post("/{name}/plans", status_code=202, response_model=JobOut, responses=WRITE)
+@router.post(
+    "/{name}/plans",
+    status_code=202,
+    response_model=JobOut,
+    responses=WRITE | problem_responses(429),
+)
 def run_plan(
     name: Name,
     run: schemas.PlanRunInput,
@@ -213,7 +218,8 @@ def run_plan(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Plan the operation as it stands (planner): a job; follow it at `Location`. A re-plan
-    keeps to the adopted plan."""
+    keeps to the adopted plan. Refused (429, with `Retry-After`) while the user or the
+    operation has as many solves queued or running as fair use allows."""
 
     def work(session: Session) -> Answer:
         operation = find_operation(session, name)
