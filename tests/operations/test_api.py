@@ -111,9 +111,7 @@ def test_a_hand_order_is_given_with_a_reason_and_kept_in_the_units_record(
     assert refused.status_code == 403
 
 
-def test_fair_use_refuses_a_third_solve_with_when_to_retry(
-    client: TestClient, demo: Demo
-) -> None:
+def test_fair_use_refuses_a_third_solve_with_when_to_retry(client: TestClient, demo: Demo) -> None:
     planner = demo.headers("army.planner")
     for _ in range(2):
         queued = client.post(f"{OPERATION}/plans", json={"time_limit": 30}, headers=planner)
