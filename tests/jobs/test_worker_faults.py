@@ -18,18 +18,21 @@ from mobilize.auth.service import create_token
 from mobilize.core.db import make_engine, session_scope
 from mobilize.core.migrate import upgrade
 from mobilize.jobs import service
+from mobilize.jobs.plan_job import PLAN_JOB, plan_params
+from mobilize.jobs.queue import ProcrastinateQueue
 from mobilize.operations.models import PlanRecord
 from mobilize.operations.plans import get_plan, plan_document
-from mobilize.operations.service import get_operation
+from mobilize.operations.service import get_operation, import_scenario
 from mobilize.planning.verify import verify_plan
 from mobilize.requests.demo import load_demo
 from mobilize.scenario.schemas import Scenario
+from tests.cluster import cluster_available, throwaway_cluster
 from tests.conftest import postgres_schema, skip_without_postgres
 from tests.processes import Worker, servers, workers
 
 KEY = "test-audit-key"
 OPERATION = "Border support 2018"
-pytestmark = [pytest.mark.postgres, skip_without_postgres()]
+pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
@@ -62,6 +65,7 @@ def _attempts(engine: Engine, job_id: int) -> list[dict[str, Any]]:
         return [r.after for r in records if r.action == "job.attempt"]
 
 
+@skip_without_postgres()
 def test_a_killed_worker_s_job_finishes_on_the_other_once(
     loaded: tuple[str, Engine, str], reference_scenario: Scenario, tmp_path: Path
 ) -> None:
@@ -112,3 +116,44 @@ def test_a_killed_worker_s_job_finishes_on_the_other_once(
         assert verify_trail(session, KEY.encode()).intact
     second = _attempts(engine, job_id)[1]["worker"]
     assert second.endswith(f":{survivor.pid}")
+
+
+@pytest.mark.skipif(not cluster_available(), reason="no PostgreSQL binaries")
+def test_a_job_survives_a_database_restart(reference_scenario: Scenario, tmp_path: Path) -> None:
+    """The database (a cluster of the test's own) restarts while a worker solves: the job
+    finishes, its plan is stored once."""
+    with throwaway_cluster() as cluster:
+        engine = make_engine(cluster.url)
+        upgrade(engine)
+        with session_scope(engine) as session:
+            import_scenario(session, reference_scenario)
+        env = {"MOBILIZE_DATABASE_URL": cluster.url, "MOBILIZE_AUDIT_KEY": KEY}
+        with workers(1, env, tmp_path) as (worker,):
+            with session_scope(engine) as session:
+                params = plan_params(OPERATION, time_limit=30)
+                job_id = (
+                    ProcrastinateQueue(engine)
+                    .submit(session, KEY.encode(), PLAN_JOB, params, "cbp.planner")
+                    .id
+                )
+
+            def progressed() -> bool:
+                with session_scope(engine) as session:
+                    return service.get_job(session, job_id).progress is not None
+
+            _until(progressed, 120, "the job reported progress")
+            cluster.stop()
+            time.sleep(2)  # down for a moment, as in a restart
+            cluster.start()
+
+            def finished() -> bool:
+                with session_scope(engine) as session:
+                    return service.get_job(session, job_id).status in service.FINISHED
+
+            _until(finished, 240, f"the job finished:\n{worker.output()}")
+            assert worker.popen.poll() is None, "the worker outlives the restart"
+        with session_scope(engine) as session:
+            job = service.get_job(session, job_id)
+            assert job.status == "done", job.error
+            assert len(session.scalars(select(PlanRecord)).all()) == 1
+        engine.dispose()
