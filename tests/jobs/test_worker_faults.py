@@ -4,6 +4,7 @@ on PostgreSQL (a server on the Procrastinate queue and two `mobilize worker`), l
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -157,3 +158,36 @@ def test_a_job_survives_a_database_restart(reference_scenario: Scenario, tmp_pat
             assert job.status == "done", job.error
             assert len(session.scalars(select(PlanRecord)).all()) == 1
         engine.dispose()
+
+
+@skip_without_postgres()
+def test_a_stopped_worker_stores_its_best_plan_at_once(
+    loaded: tuple[str, Engine, str], tmp_path: Path
+) -> None:
+    """SIGTERM (a deploy, a systemd stop): the solve stops at its next solution or level and
+    its plan is stored, long before the time limit."""
+    url, engine, _ = loaded
+    env = {"MOBILIZE_DATABASE_URL": url, "MOBILIZE_AUDIT_KEY": KEY}
+    with workers(1, env, tmp_path) as (worker,):
+        with session_scope(engine) as session:
+            params = plan_params(OPERATION, time_limit=300)
+            job_id = (
+                ProcrastinateQueue(engine)
+                .submit(session, KEY.encode(), PLAN_JOB, params, "cbp.planner")
+                .id
+            )
+
+        def progressed() -> bool:
+            with session_scope(engine) as session:
+                return service.get_job(session, job_id).progress is not None
+
+        _until(progressed, 120, "the job reported progress")
+        stopped = time.monotonic()
+        worker.kill(signal.SIGTERM)
+        assert worker.popen.returncode == 0, worker.output()
+        assert time.monotonic() - stopped < 120
+    with session_scope(engine) as session:
+        job = service.get_job(session, job_id)
+        assert job.status == "done", job.error
+        assert job.result is not None
+        assert job.result["plan"] == 1

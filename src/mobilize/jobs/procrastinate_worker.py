@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import Iterable
 
 import procrastinate
@@ -38,9 +39,7 @@ def libpq_url(database_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def procrastinate_app(
-    engine: Engine, key: bytes, handlers: dict[str, Handler]
-) -> procrastinate.App:
+def procrastinate_app(engine: Engine, runner: JobRunner) -> procrastinate.App:
     """A Procrastinate app whose one task runs a job of the job table by its id."""
     connector = procrastinate.PsycopgConnector(
         conninfo=libpq_url(engine.url.render_as_string(hide_password=False)),
@@ -48,7 +47,6 @@ def procrastinate_app(
         max_size=4,
     )
     app = procrastinate.App(connector=connector)
-    runner = JobRunner(engine, key, handlers)
     name = worker_name()
 
     # Sync: Procrastinate runs it on a thread, so heartbeats go on during a solve. A database
@@ -103,18 +101,34 @@ async def run_worker(
     queues: Iterable[str] = QUEUES,
     concurrency: int = 1,
 ) -> None:
-    """Run jobs of `queues`, `concurrency` at a time, until SIGINT or SIGTERM."""
-    app = procrastinate_app(engine, key, handlers)
+    """Run jobs of `queues`, `concurrency` at a time, until SIGINT or SIGTERM. On either, a
+    running solve stops at its next solution or level and stores its best plan, then the
+    worker leaves (Procrastinate's own handlers would wait for the whole time limit)."""
+    runner = JobRunner(engine, key, handlers)
+    app = procrastinate_app(engine, runner)
     async with app.open_async():
         recovery = asyncio.create_task(recover_stalled(app, engine, key))
-        try:
-            await app.run_worker_async(
+        work = asyncio.create_task(
+            app.run_worker_async(
                 queues=list(queues),
                 concurrency=concurrency,
                 name=worker_name(),
                 update_heartbeat_interval=HEARTBEAT,
                 stalled_worker_timeout=STALLED_AFTER,
+                install_signal_handlers=False,
             )
+        )
+
+        def shut_down() -> None:
+            runner.stop()
+            work.cancel()  # Procrastinate then waits for the running job: now a short wait
+
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signal_number, shut_down)
+        try:
+            with contextlib.suppress(asyncio.CancelledError):
+                await work
         finally:
             recovery.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -141,6 +141,14 @@ class JobRunner:
             done.set()
             thread.join()
 
+    def stop(self) -> None:
+        """Shutting down: the running solve stops at its next solution or level and stores
+        its best plan; no job starts a solve after this."""
+        self.closing.set()
+        current = self.current
+        if current is not None:
+            current.stop.set()
+
     def _record(self, change: Callable[[Any], object]) -> None:
         def work() -> None:
             with session_scope(self._engine) as session:
@@ -187,10 +195,7 @@ class InProcessWorker:
     def close(self) -> None:
         """Stop: a running solve ends at its next solution or level and is stored."""
         self._closing.set()
-        self._runner.closing.set()
-        current = self._runner.current
-        if current is not None:
-            current.stop.set()
+        self._runner.stop()
         self._wake.set()
         if self._thread is not None:
             self._thread.join()
