@@ -19,8 +19,10 @@ run: $(STAMP)
 	$(BIN)/mobilize plan $(SCENARIO)
 	$(BIN)/mobilize demo run --scenario $(SCENARIO)
 
+# The PostgreSQL tests run whenever a server answers on 127.0.0.1:5432, on a throwaway
+# database; PYTEST_ARGS narrows the run (e.g. PYTEST_ARGS="tests/jobs -x").
 test: $(STAMP)
-	$(BIN)/pytest -q
+	.ci/with-test-database $(BIN)/pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -49,18 +49,33 @@ def small_scenario() -> Scenario:
     return load_scenario(SMALL_SCENARIO)
 
 
-def _backends() -> list[object]:
-    postgres = pytest.param(
-        "postgresql",
-        marks=[
-            pytest.mark.postgres,
-            pytest.mark.skipif(
-                not os.environ.get(POSTGRES_URL_VARIABLE),
-                reason=f"{POSTGRES_URL_VARIABLE} is not set",
-            ),
-        ],
+def postgres_skip_reason() -> str:
+    """Why the PostgreSQL tests do not run (`.ci/with-test-database` says when it looked)."""
+    return os.environ.get("MOBILIZE_TEST_POSTGRES_SKIP") or f"{POSTGRES_URL_VARIABLE} is not set"
+
+
+def skip_without_postgres() -> pytest.MarkDecorator:
+    return pytest.mark.skipif(
+        not os.environ.get(POSTGRES_URL_VARIABLE), reason=f"PostgreSQL: {postgres_skip_reason()}"
     )
+
+
+def _backends() -> list[object]:
+    postgres = pytest.param("postgresql", marks=[pytest.mark.postgres, skip_without_postgres()])
     return ["sqlite", postgres]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line naming the groups of skipped tests and why, instead of a line per test."""
+    reasons: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    if reasons:
+        groups = "; ".join(f"{count} {reason}" for reason, count in sorted(reasons.items()))
+        terminalreporter.write_line(f"skipped: {groups}")
 
 
 @contextmanager

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from mobilize.audit.cli import audit_app
 from mobilize.auth.accounts import disable_user, enable_user, end_sessions, reset_password
@@ -17,10 +18,12 @@ from mobilize.auth.service import add_user, create_token, revoke_tokens
 from mobilize.cli_support import open_engine, signing_key, stderr, stdout
 from mobilize.core.db import session_scope
 from mobilize.core.errors import InvalidInput, MobilizeError
-from mobilize.operations.plans import adopt_plan, adopted_plan, snapshot, store_plan
+from mobilize.operations.plan_run import plan_operation
+from mobilize.operations.plans import adopt_plan, adopted_plan, store_plan
 from mobilize.operations.service import get_operation
-from mobilize.passes.service import with_passes
-from mobilize.planning.service import PlanRequest, make_plan
+from mobilize.passes.service import PassRequest
+from mobilize.planning.schemas import PlanDocument
+from mobilize.planning.service import PlanRequest
 from mobilize.planning.solve import SolverConfig
 from mobilize.requests.demo import check_in_as_planned, demo_loaded, demo_users, load_demo
 from mobilize.requests.package import set_rate
@@ -196,19 +199,23 @@ def demo_run(
 
 
 def _plan_and_adopt(time_limit: float) -> None:
-    with session_scope(open_engine()) as session:
+    engine = open_engine()
+    with session_scope(engine) as session:
         operation = get_operation(session)
         if adopted_plan(session, operation) is not None:
             return
-        scenario = snapshot(session, operation.name)
-    stderr.print(f"planning {scenario.name} (up to {time_limit:g} s)")
-    document = make_plan(scenario, PlanRequest(config=SolverConfig(time_limit=time_limit)))
-    document = with_passes(scenario, document)
-    with session_scope(open_engine()) as session:
-        number = store_plan(session, signing_key(), scenario, document).number
-        orders = adopt_plan(session, signing_key(), get_operation(session), number)
-        arrived = check_in_as_planned(session, signing_key())
-    stderr.print(f"plan {number} adopted: {len(orders)} orders; {arrived} teams checked in")
+    stderr.print(f"planning {operation.name} (up to {time_limit:g} s)")
+    key = signing_key()
+
+    def store_and_adopt(session: Session, scenario: Scenario, document: PlanDocument) -> str:
+        number = store_plan(session, key, scenario, document).number
+        orders = adopt_plan(session, key, get_operation(session, scenario.name), number)
+        arrived = check_in_as_planned(session, key)
+        return f"plan {number} adopted: {len(orders)} orders; {arrived} units checked in"
+
+    request = PlanRequest(config=SolverConfig(time_limit=time_limit))
+    run = plan_operation(engine, operation.name, request, PassRequest(), store_and_adopt)
+    stderr.print(run.stored)
 
 
 def serve(
@@ -219,7 +226,10 @@ def serve(
     """Serve the web application and the JSON API (OpenAPI at /openapi.json)."""
     import uvicorn
 
-    uvicorn.run("mobilize.api.app:create_app", factory=True, host=host, port=port, workers=workers)
+    # Checked (and made, on an empty database) here, before any worker process starts: an
+    # unreachable database is one line and exit 1, not a traceback from each worker.
+    open_engine().dispose()
+    uvicorn.run("mobilize.server:create_app", factory=True, host=host, port=port, workers=workers)
 
 
 rates_app = typer.Typer(help="An operation's rate table (the decision package's costs).")

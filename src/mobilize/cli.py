@@ -21,17 +21,18 @@ from mobilize.admin_cli import register as register_admin_commands
 from mobilize.agencies.service import ensure_agency
 from mobilize.api.housekeeping import purge_expired
 from mobilize.auth.failures import fold_failures
-from mobilize.cli_support import parse_date, signing_key
+from mobilize.cli_support import open_engine, parse_date, signing_key
 from mobilize.core.db import make_engine, session_scope
 from mobilize.core.errors import InvalidScenario, MobilizeError, NotFound
 from mobilize.core.migrate import current_revision, ensure_schema, head_revision, upgrade
 from mobilize.core.settings import load_settings
+from mobilize.jobs.cli import register as register_job_commands
 from mobilize.operations import service as operations
-from mobilize.operations.cli import operation_snapshot, store_operation_plan
 from mobilize.operations.cli import register as register_operation_commands
 from mobilize.operations.lead import lead_agency
+from mobilize.operations.plan_run import plan_operation, store_as_next_plan
 from mobilize.passes.render import passes_csv, passes_ics, render_passes
-from mobilize.passes.service import PassRequest, plan_passes
+from mobilize.passes.service import PassRequest, plan_passes, with_passes
 from mobilize.planning.progress import SolveProgress
 from mobilize.planning.render import plan_csv, render_plan, unit_story
 from mobilize.planning.schemas import PlanDocument
@@ -58,6 +59,7 @@ app.add_typer(db_app, name="db")
 register_admin_commands(app)
 register_operation_commands(app)
 register_tradeoff_command(app)
+register_job_commands(app)
 
 stdout = Console(highlight=False)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -211,27 +213,30 @@ def plan(
     _check_output(output)
     if (scenario is None) == (operation is None):
         raise typer.BadParameter("give a SCENARIO file or --operation NAME (one of them)")
-    if scenario is not None:
-        loaded, adopted = load_scenario(scenario), None
-    else:
-        loaded, adopted = operation_snapshot(operation)
+    loaded = load_scenario(scenario) if scenario is not None else None
     chosen = _choice(solver, ("cp-sat", "greedy"), "--solver")
     view = _choice(file_format, ("table", "json", "csv", "ics"), "--format")
     request = PlanRequest(
         solver="greedy" if chosen == "greedy" else "cp-sat",
         config=solver_config(time_limit, work, workers, seed),
-        adopted=adopted,
     )
+    # passes keep their wall-clock planner and its 8 threads unless told otherwise
+    pass_workers = workers if workers is not None else PassRequest.workers
+    pass_request = PassRequest(chosen, pass_time_limit, pass_workers, seed) if passes else None
+    stored_as: int | None = None
     with SolveProgress(stderr) as progress:
-        document = make_plan(loaded, request, progress.update)
-        if passes and loaded.passes is not None:
-            # passes keep their wall-clock planner and its 8 threads unless told otherwise
-            pass_workers = workers if workers is not None else PassRequest.workers
-            pass_request = PassRequest(chosen, pass_time_limit, pass_workers, seed)
-            document = plan_passes(loaded, document, pass_request, progress.update)
-    if operation is not None:
-        number = store_operation_plan(loaded, document)
-        stderr.print(f"stored as plan {number} of {loaded.name} (adopt: mobilize plans adopt)")
+        if loaded is None:
+            store = store_as_next_plan(signing_key())
+            run = plan_operation(
+                open_engine(), operation, request, pass_request, store, progress.update
+            )
+            loaded, document, stored_as = run.scenario, run.document, run.stored
+        else:
+            document = make_plan(loaded, request, progress.update)
+            if pass_request is not None:
+                document = with_passes(loaded, document, pass_request, progress.update)
+    if stored_as is not None:
+        stderr.print(f"stored as plan {stored_as} of {loaded.name} (adopt: mobilize plans adopt)")
     _show_plan(document, loaded, view, output)
 
 

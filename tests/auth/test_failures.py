@@ -12,7 +12,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from mobilize.api.app import create_app
 from mobilize.api.housekeeping import IDEMPOTENCY_LIFETIME, purge_expired
 from mobilize.audit.heads import TreeHead, head_is_signed, read_public_key
 from mobilize.audit.models import AuditRecord
@@ -23,6 +22,7 @@ from mobilize.auth.service import add_user, create_token
 from mobilize.core.db import session_scope
 from mobilize.core.settings import Settings
 from mobilize.requests.models import IdempotentResponse
+from mobilize.server import create_app
 
 KEY = b"failures-test-key"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -46,7 +47,7 @@ def test_plan_job_runs_reports_progress_and_stores_the_plan(
         plan = get_plan(session, get_operation(session), job.result["plan"])
         assert verify_plan(reference_scenario, plan_document(plan)).violations == []
         actions = [record.action for record in records_for(session, "job", str(job_id))]
-        assert actions == ["job.submit", "job.done"]
+        assert actions == ["job.submit", "job.attempt", "job.done"]
         stored_by = session.scalars(
             select(AuditRecord.actor).where(AuditRecord.action == "plan.store")
         ).all()
@@ -67,11 +68,10 @@ def test_queued_job_is_cancelled_at_once(stored: Engine) -> None:
 def test_a_running_job_sees_a_cancel_at_its_next_report(stored: Engine) -> None:
     job_id = _submit(stored, "noop", {})
     with session_scope(stored) as session:
-        claimed = service.claim_next(session)
-        assert claimed is not None
-        assert claimed.id == job_id
+        assert service.claim_next(session) == job_id
+        assert service.start_attempt(session, KEY, job_id, "here") is not None
         service.request_cancel(session, KEY, job_id, "cbp.planner")
-    context = JobContext(stored, job_id, "cbp.planner")
+    context = JobContext(stored, job_id)
     context.progress({"level": "shortfall"}, force=True)
     assert context.stop.is_set()
     with session_scope(stored) as session:
@@ -100,3 +100,36 @@ def test_a_failing_job_is_recorded_and_the_worker_goes_on(stored: Engine) -> Non
         job = service.get_job(session, first)
         assert job.status == "failed"
         assert job.error == "no such operation"
+
+
+def test_a_job_whose_server_was_killed_is_run_again(stored: Engine) -> None:
+    job_id = _submit(stored, "echo", {"answer": 42})
+    with session_scope(stored) as session:
+        assert service.claim_next(session) == job_id
+        job = service.start_attempt(session, KEY, job_id, "killed-server:1")
+        assert job is not None
+        job.heartbeat_at = datetime.now(UTC) - timedelta(minutes=5)  # it died 5 minutes ago
+    worker = InProcessWorker(stored, KEY, {"echo": lambda params, context: params})
+    assert worker.run_once() is None  # nothing queued: the job looks running
+    assert worker.recover() == [job_id]
+    assert worker.run_once() == job_id
+    with session_scope(stored) as session:
+        job = service.get_job(session, job_id)
+        assert (job.status, job.result, job.attempts) == ("done", {"answer": 42}, 2)
+        actions = [record.action for record in records_for(session, "job", str(job_id))]
+        assert actions == ["job.submit", "job.attempt", "job.requeue", "job.attempt", "job.done"]
+
+
+def test_a_cancel_reaches_a_job_whose_server_was_killed(stored: Engine) -> None:
+    job_id = _submit(stored, "echo", {})
+    with session_scope(stored) as session:
+        service.claim_next(session)
+        job = service.start_attempt(session, KEY, job_id, "killed-server:1")
+        assert job is not None
+        job.heartbeat_at = datetime.now(UTC) - timedelta(minutes=5)
+        service.request_cancel(session, KEY, job_id, "cbp.planner")
+    worker = InProcessWorker(stored, KEY, {"echo": lambda params, context: params})
+    worker.recover()
+    assert worker.run_once() == job_id
+    with session_scope(stored) as session:
+        assert service.get_job(session, job_id).status == "cancelled"

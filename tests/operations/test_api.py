@@ -109,3 +109,17 @@ def test_a_hand_order_is_given_with_a_reason_and_kept_in_the_units_record(
     assert unknown.status_code == 404
     refused = client.post(path, json=order, headers=demo.headers("dhs.requester"))
     assert refused.status_code == 403
+
+
+def test_fair_use_refuses_a_third_solve_with_when_to_retry(client: TestClient, demo: Demo) -> None:
+    planner = demo.headers("army.planner")
+    for _ in range(2):
+        queued = client.post(f"{OPERATION}/plans", json={"time_limit": 30}, headers=planner)
+        assert queued.status_code == 202, queued.text
+    refused = client.post(f"{OPERATION}/plans", json={"time_limit": 30}, headers=planner)
+    assert refused.status_code == 429
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert 5 <= int(refused.headers["Retry-After"]) <= 30
+    assert "army.planner has 2 solves queued or running" in refused.json()["detail"]
+    other = client.post(f"{OPERATION}/plans", json={}, headers=demo.headers("cbp.planner"))
+    assert other.status_code == 202  # the limit is per user; the operation allows 4

@@ -13,13 +13,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from mobilize.api.app import create_app
 from mobilize.auth.service import Actor, actor_named, create_token
 from mobilize.core.db import session_scope
 from mobilize.core.settings import Settings
 from mobilize.requests import schemas
 from mobilize.requests.demo import demo_users, load_demo
 from mobilize.scenario.schemas import Scenario
+from mobilize.server import create_app
 
 AUDIT_KEY = b"test-audit-key"
 

@@ -34,7 +34,6 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from mobilize.api.app import create_app
 from mobilize.audit.service import verify_trail
 from mobilize.auth.service import create_token
 from mobilize.core.db import make_engine, session_scope
@@ -42,6 +41,7 @@ from mobilize.core.migrate import upgrade
 from mobilize.core.settings import Settings
 from mobilize.requests.demo import load_demo
 from mobilize.scenario.schemas import Scenario
+from mobilize.server import create_app
 from tests.conftest import _backends, postgres_schema
 from tests.requests.conftest import AUDIT_KEY, Demo
 

@@ -13,11 +13,11 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import Engine
 
-from mobilize.api.app import create_app
 from mobilize.core.db import session_scope
 from mobilize.core.settings import Settings
 from mobilize.requests.demo import demo_users, load_demo
 from mobilize.scenario.schemas import Scenario
+from mobilize.server import create_app
 
 AUDIT_KEY = b"web-test-key"
 OPERATION = "Border support 2018"

@@ -33,6 +33,7 @@ from mobilize.core.errors import (
     PreconditionRequired,
     Unauthenticated,
 )
+from mobilize.jobs.queue import JobQueue
 from mobilize.requests.models import IdempotentResponse
 
 T = TypeVar("T")
@@ -44,6 +45,7 @@ bearer = HTTPBearer(auto_error=False, description="A token from `mobilize tokens
 class ApiContext:
     engine: Engine
     audit_key: bytes
+    queue: JobQueue
     witness: Witness | None = None  # the audit log's witness (`audit.witness`)
     token_failures_per_minute: int = TOKEN_FAILURES_PER_MINUTE
 

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from mobilize.core.errors import (
     Conflict,
     DatabaseNotReady,
+    DatabaseUnavailable,
     Forbidden,
     InvalidInput,
     InvalidScenario,
@@ -39,6 +40,7 @@ STATUSES: dict[type[MobilizeError], int] = {
     InvalidInput: 422,
     InvalidScenario: 422,
     DatabaseNotReady: 503,
+    DatabaseUnavailable: 503,
     TooManyAttempts: 429,
 }
 TITLES = {
@@ -52,8 +54,8 @@ TITLES = {
     415: "Unsupported media type",
     422: "Unprocessable content",
     428: "If-Match required",
-    429: "Too many attempts",
-    503: "Database not ready",
+    429: "Too many requests",
+    503: "Service unavailable",
 }
 
 
@@ -81,7 +83,11 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def problem(
-    status: int, detail: str, request: Request, errors: list[dict[str, Any]] | None = None
+    status: int,
+    detail: str,
+    request: Request,
+    errors: list[dict[str, Any]] | None = None,
+    retry_after: int | None = None,
 ) -> JSONResponse:
     title = TITLES.get(status, "Problem")
     body = Problem(
@@ -92,7 +98,9 @@ def problem(
         instance=request.url.path,
         errors=errors,
     )
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
     return JSONResponse(
         jsonable_encoder(body, exclude_none=True),
         status_code=status,
@@ -105,6 +113,12 @@ def status_of(error: MobilizeError) -> int:
     return next((code for kind, code in STATUSES.items() if isinstance(error, kind)), 400)
 
 
+def retry_after_of(error: MobilizeError) -> int | None:
+    """Seconds a client should wait before trying again, for errors that pass with time."""
+    seconds = getattr(error, "retry_after", None)
+    return seconds if isinstance(seconds, int) else None
+
+
 PageError = Callable[[Request, int, str], Response]
 
 
@@ -115,9 +129,9 @@ def install_problem_handlers(app: FastAPI, page_error: PageError | None = None) 
     async def on_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, MobilizeError)
         status = status_of(error)
-        if page_error is not None and not request.url.path.startswith("/api"):
+        if page_error is not None and not _is_api(request):
             return page_error(request, status, error.message)
-        return problem(status, error.message, request)
+        return problem(status, error.message, request, retry_after=retry_after_of(error))
 
     async def on_invalid(request: Request, error: Exception) -> Response:
         assert isinstance(error, RequestValidationError)
@@ -126,16 +140,21 @@ def install_problem_handlers(app: FastAPI, page_error: PageError | None = None) 
             for item in error.errors()
         ]
         detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
-        if page_error is not None and not request.url.path.startswith("/api"):
+        if page_error is not None and not _is_api(request):
             return page_error(request, 422, detail or "the address is malformed")
         return problem(422, detail or "the request is malformed", request, errors)
 
     async def on_http(request: Request, error: Exception) -> Response:
         assert isinstance(error, HTTPException)
-        if page_error is not None and not request.url.path.startswith("/api"):
+        if page_error is not None and not _is_api(request):
             return page_error(request, error.status_code, str(error.detail))
         return problem(error.status_code, str(error.detail), request)
 
     app.add_exception_handler(MobilizeError, on_error)
     app.add_exception_handler(RequestValidationError, on_invalid)
     app.add_exception_handler(HTTPException, on_http)
+
+
+def _is_api(request: Request) -> bool:
+    """The JSON API and the load balancer's probes answer problem+json; the rest pages."""
+    return request.url.path.startswith(("/api", "/health", "/ready"))

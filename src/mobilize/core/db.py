@@ -12,7 +12,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from mobilize.core.errors import DatabaseUnavailable
 
 # Stable constraint names: migrations can name what they alter, and SQLite batch mode works.
 NAMING_CONVENTION = {
@@ -29,8 +33,11 @@ class Base(DeclarativeBase):
 
 
 def make_engine(url: str, **options: Any) -> Engine:
-    """An engine for `url`; SQLite gets WAL, enforced foreign keys and a busy timeout."""
-    engine = create_engine(url, **options)
+    """An engine for `url`; SQLite gets WAL, enforced foreign keys and a busy timeout.
+
+    Pooled connections are pinged before use: after a database restart the first request on
+    each stale connection would otherwise fail, where a new connection succeeds."""
+    engine = create_engine(url, **({"pool_pre_ping": True} | options))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _configure_sqlite_connection)
         event.listen(engine, "begin", _begin_immediate)
@@ -57,7 +64,51 @@ def _begin_immediate(connection: Any) -> None:
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """One transaction: committed when the block ends normally, rolled back on any error."""
+    """One transaction: committed when the block ends normally, rolled back on any error.
+    A database that cannot be reached raises `DatabaseUnavailable`, never a driver error."""
     factory = sessionmaker(bind=engine, expire_on_commit=False)
-    with factory() as session, session.begin():
+    with reachable(engine), factory() as session, session.begin():
         yield session
+
+
+@contextmanager
+def reachable(engine: Engine) -> Iterator[None]:
+    """Turn a lost or refused connection into `DatabaseUnavailable`, naming the database and
+    the cause; every other database error passes unchanged (a serialization failure must
+    reach the code that retries it)."""
+    try:
+        yield
+    except DBAPIError as error:
+        if not connection_lost(error):
+            raise
+        raise DatabaseUnavailable(
+            f"database {database_name(engine)} is unreachable: {cause_of(error)}"
+        ) from error
+
+
+# SQLSTATE classes and codes that say "the connection, not the statement, failed":
+# 08 connection exception; 57P01-57P03 the server shut down or is starting.
+_LOST_STATES = ("57P01", "57P02", "57P03")
+
+
+def connection_lost(error: DBAPIError) -> bool:
+    if error.connection_invalidated:
+        return True
+    # Only psycopg's errors carry a SQLSTATE; SQLite files do not go away.
+    state: str | None = getattr(error.orig, "sqlstate", "not psycopg")
+    # psycopg gives no SQLSTATE when it could not talk to the server at all.
+    return state is None or state.startswith("08") or state in _LOST_STATES
+
+
+def database_name(engine: Engine) -> str:
+    """The database as an operator names it: host, port and database, never a password."""
+    url = make_url(str(engine.url))
+    if url.get_backend_name() == "sqlite":
+        return url.database or ":memory:"
+    return f"{url.database} on {url.host or 'localhost'}:{url.port or 5432}"
+
+
+def cause_of(error: DBAPIError) -> str:
+    """The driver's first line: 'connection refused', 'server closed the connection'..."""
+    text = str(error.orig).strip().splitlines()
+    return text[0] if text else type(error.orig).__name__

@@ -35,6 +35,14 @@ class TooManyAttempts(MobilizeError):
     """Too many failed sign-ins for one user name lately: wait before trying again."""
 
 
+class TooManyJobs(TooManyAttempts):
+    """Fair use: the user or the operation has as many solves queued or running as allowed."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds until the soonest of them should be done
+
+
 class Forbidden(MobilizeError):
     """The actor is known but may not do this (role, agency or separation of duties)."""
 
@@ -75,6 +83,12 @@ class UnsafeKeyFile(MobilizeError):
 
 class DatabaseNotReady(MobilizeError):
     """The database schema is missing or older than this version of the code."""
+
+
+class DatabaseUnavailable(MobilizeError):
+    """The database cannot be reached (stopped, restarting, the network lost): try again."""
+
+    retry_after = 5  # seconds: a restart or a fail-over takes about this long
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from mobilize.core.errors import UnsafeKeyFile
+from mobilize.core.errors import InvalidInput, UnsafeKeyFile
 
 DATABASE_URL_VARIABLE = "MOBILIZE_DATABASE_URL"
 DEFAULT_DATABASE_URL = "sqlite:///mobilize.db"
@@ -15,6 +15,8 @@ AUDIT_KEY_VARIABLE = "MOBILIZE_AUDIT_KEY"
 AUDIT_KEY_FILE_VARIABLE = "MOBILIZE_AUDIT_KEY_FILE"
 DEFAULT_AUDIT_KEY_FILE = "mobilize-audit.key"
 AUDIT_WITNESS_FILE_VARIABLE = "MOBILIZE_AUDIT_WITNESS_FILE"
+JOB_QUEUE_VARIABLE = "MOBILIZE_JOB_QUEUE"
+JOB_QUEUES = ("in-process", "procrastinate")
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,12 @@ class Settings:
     audit_witness_file: Path | None = None
     # Failed bearer tokens one address may send in a minute before it gets 429.
     token_failures_per_minute: int = 30
+    # "in-process": jobs run on a thread of the server (one process, SQLite's default);
+    # "procrastinate": on `mobilize worker` processes through PostgreSQL (the server never solves).
+    job_queue: str = "in-process"
+    # Fair use: solves queued or running at once, per user and per operation.
+    solves_per_user: int = 2
+    solves_per_operation: int = 4
 
 
 def load_settings() -> Settings:
@@ -35,6 +43,9 @@ def load_settings() -> Settings:
         audit_key=os.environ.get(AUDIT_KEY_VARIABLE) or None,
         audit_key_file=Path(os.environ.get(AUDIT_KEY_FILE_VARIABLE) or DEFAULT_AUDIT_KEY_FILE),
         audit_witness_file=_path_or_none(os.environ.get(AUDIT_WITNESS_FILE_VARIABLE)),
+        job_queue=os.environ.get(JOB_QUEUE_VARIABLE) or "in-process",
+        solves_per_user=_count("MOBILIZE_SOLVES_PER_USER", 2),
+        solves_per_operation=_count("MOBILIZE_SOLVES_PER_OPERATION", 4),
     )
 
 
@@ -46,6 +57,15 @@ def witness_file(settings: Settings) -> Path:
     """Where the audit log's witness keeps the heads it saw: beside the key by default (off
     the database server, like the key)."""
     return settings.audit_witness_file or settings.audit_key_file.with_suffix(".witness")
+
+
+def _count(variable: str, default: int) -> int:
+    text = os.environ.get(variable)
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise InvalidInput(f"{variable}={text!r}: a whole number of at least 1")
+    return int(text)
 
 
 def audit_key(settings: Settings) -> bytes:

@@ -9,22 +9,11 @@ from sqlalchemy.orm import Session
 
 from mobilize.api.context import Context, CurrentActor, audited
 from mobilize.api.problems import problem_responses
-from mobilize.auth.service import Actor
-from mobilize.core.errors import Forbidden
-from mobilize.jobs import service
-from mobilize.jobs.models import JobRecord
+from mobilize.jobs.access import require_may_cancel, require_may_see
 from mobilize.jobs.schemas import JobOut, job_out
-from mobilize.operations.access import may_read, require_planner
-from mobilize.operations.service import find_operation
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 JobId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-
-
-def _visible(session: Session, actor: Actor, job: JobRecord) -> None:
-    operation = find_operation(session, str(job.params.get("operation")))
-    if job.requested_by != actor.username and not may_read(session, actor, operation):
-        raise Forbidden(f"{actor.username} may not see job {job.id}")
 
 
 @router.get("/{job_id}", response_model=JobOut, responses=problem_responses(401, 403, 404, 422))
@@ -32,8 +21,8 @@ def read_job(job_id: JobId, ctx: Context, actor: CurrentActor) -> JobOut:
     """A job's status and progress (level, elapsed, objective, bound) and, when done, result."""
 
     def work(session: Session) -> JobOut:
-        job = service.get_job(session, job_id)
-        _visible(session, actor, job)
+        job = ctx.queue.progress(session, job_id)
+        require_may_see(session, actor, job)
         return job_out(job)
 
     return audited(ctx, actor, "job.read", ("job", str(job_id)), work)
@@ -47,10 +36,7 @@ def cancel_job(job_id: JobId, ctx: Context, actor: CurrentActor) -> JobOut:
     running solve at its next solution or level, keeping the best plan found."""
 
     def work(session: Session) -> JobOut:
-        job = service.get_job(session, job_id)
-        if job.requested_by != actor.username:
-            operation = find_operation(session, str(job.params.get("operation")))
-            require_planner(session, actor, operation, f"cancel job {job_id}")
-        return job_out(service.request_cancel(session, ctx.audit_key, job_id, actor.username))
+        require_may_cancel(session, actor, ctx.queue.progress(session, job_id))
+        return job_out(ctx.queue.cancel(session, ctx.audit_key, job_id, actor.username))
 
     return audited(ctx, actor, "job.cancel", ("job", str(job_id)), work)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String, Text, func
+from sqlalchemy import JSON, BigInteger, DateTime, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mobilize.core.db import Base
@@ -26,6 +26,14 @@ class JobRecord(Base):
     error: Mapped[str | None] = mapped_column(Text)
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     requested_by: Mapped[str] = mapped_column(String(100))
+    # How many times a worker started it: a re-run after a lost worker counts, and past
+    # `MAX_ATTEMPTS` the job fails instead of running again.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Its entry in Procrastinate's table, when it went through that queue.
+    queue_job_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Written every few seconds while a runner works on it: a running job whose heartbeat
+    # stopped lost its runner (a killed server) and goes back to the queue.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

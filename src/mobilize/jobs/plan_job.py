@@ -1,19 +1,27 @@
-"""The plan job: `mobilize plan --operation` as a job (snapshot, solve, store)."""
+"""The plan job: `mobilize plan --operation` as a job (`operations.plan_run`).
+
+Idempotent: the plan is stored and the job finished in one transaction, with the job's row
+locked; a second run of the same job (re-delivered after its worker was thought lost) finds it
+finished and stores nothing.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
-from mobilize.core.db import session_scope
-from mobilize.jobs.worker import Handler, JobContext
-from mobilize.operations.plans import adopted_document, snapshot, store_plan
-from mobilize.operations.service import get_operation
-from mobilize.passes.service import PassRequest, with_passes
-from mobilize.planning.service import PlanRequest, make_plan
+from mobilize.jobs import service
+from mobilize.jobs.worker import Handler, JobContext, with_database_retries
+from mobilize.operations.plan_run import plan_operation
+from mobilize.operations.plans import store_plan
+from mobilize.passes.service import PassRequest
+from mobilize.planning.schemas import PlanDocument
+from mobilize.planning.service import PlanRequest
 from mobilize.planning.solve import Progress, SolverConfig
+from mobilize.scenario.schemas import Scenario
 
 PLAN_JOB = "plan"
 
@@ -26,31 +34,40 @@ def plan_params(
 
 def plan_handler(engine: Engine, key: bytes) -> Handler:
     def run(params: dict[str, Any], context: JobContext) -> dict[str, Any]:
-        with session_scope(engine) as session:
-            scenario = snapshot(session, params["operation"])
-            previous = adopted_document(session, get_operation(session, scenario.name))
         config = SolverConfig(
             time_limit=float(params["time_limit"]),
             workers=int(params["workers"]),
             seed=int(params["seed"]),
+            stop=context.stop,
         )
-        config = replace(config, stop=context.stop)
 
         def listen(progress: Progress) -> None:
             context.progress(asdict(progress))
 
-        document = make_plan(scenario, PlanRequest(config=config, adopted=previous), listen)
-        if not context.stop.is_set():
-            passes = PassRequest(workers=config.workers, seed=config.seed)
-            document = with_passes(scenario, document, passes, listen)
-        with session_scope(engine) as session:
-            number = store_plan(session, key, scenario, document, context.requested_by).number
-        solver = document.solver
-        return {
-            "operation": scenario.name,
-            "plan": number,
-            "status": solver.status if solver else None,
-            "gap": solver.gap if solver else None,
-        }
+        def store(session: Session, scenario: Scenario, document: PlanDocument) -> dict[str, Any]:
+            job = service.lock_job(session, context.job_id)
+            if job.status in service.FINISHED and job.result is not None:
+                return job.result  # stored by another run of this job
+            solver = document.solver
+            result = {
+                "operation": scenario.name,
+                "plan": store_plan(session, key, scenario, document, job.requested_by).number,
+                "status": solver.status if solver else None,
+                "gap": solver.gap if solver else None,
+            }
+            service.finish(session, key, context.job_id, result)
+            return result
+
+        passes = PassRequest(workers=config.workers, seed=config.seed)
+        run = plan_operation(
+            engine,
+            params["operation"],
+            PlanRequest(config=config),
+            passes,
+            store,
+            listen,
+            with_database_retries,
+        )
+        return run.stored
 
     return run

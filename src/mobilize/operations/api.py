@@ -23,7 +23,6 @@ from mobilize.api.context import (
 )
 from mobilize.api.problems import problem_responses
 from mobilize.auth.service import Actor
-from mobilize.jobs import service as jobs
 from mobilize.jobs.plan_job import PLAN_JOB, plan_params
 from mobilize.jobs.schemas import JobOut, job_out
 from mobilize.operations import schemas
@@ -212,7 +211,12 @@ def plan(name: Name, number: PlanNumber, ctx: Context, actor: CurrentActor) -> s
     return audited(ctx, actor, "operation.read", ("operation", name), work)
 
 
-@router.post("/{name}/plans", status_code=202, response_model=JobOut, responses=WRITE)
+@router.post(
+    "/{name}/plans",
+    status_code=202,
+    response_model=JobOut,
+    responses=WRITE | problem_responses(429),
+)
 def run_plan(
     name: Name,
     run: schemas.PlanRunInput,
@@ -223,20 +227,19 @@ def run_plan(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Plan the operation as it stands (planner): a job; follow it at `Location`. A re-plan
-    keeps to the adopted plan."""
+    keeps to the adopted plan. Refused (429, with `Retry-After`) while the user or the
+    operation has as many solves queued or running as fair use allows."""
 
     def work(session: Session) -> Answer:
         operation = find_operation(session, name)
         require_planner(session, actor, operation, f"plan {name}")
         params = plan_params(operation.name, run.time_limit, seed=run.seed)
-        job = jobs.submit(session, ctx.audit_key, PLAN_JOB, params, actor.username)
+        job = ctx.queue.submit(session, ctx.audit_key, PLAN_JOB, params, actor.username)
         return Answer(202, job_out(job), {"Location": f"/api/jobs/{job.id}"})
 
     target = ("operation", name)
     response = perform(ctx, actor, "plan.run", target, work, idempotency_key, fingerprint)
-    worker = getattr(request.app.state, "worker", None)
-    if worker is not None:
-        worker.notify()
+    ctx.queue.wake()
     return response
 
 

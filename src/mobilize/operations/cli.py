@@ -24,14 +24,12 @@ from mobilize.operations.forces import current_force_list, replace_force_list
 from mobilize.operations.orders import give_order, order_source, orders_in_force, unit_orders
 from mobilize.operations.plans import (
     adopt_plan,
-    adopted_document,
     compare_plans,
     deployments_source,
     get_plan,
     plan_document,
     plans_of,
     snapshot,
-    store_plan,
 )
 from mobilize.operations.requirements import requirements_in_force
 from mobilize.operations.service import get_operation
@@ -43,7 +41,6 @@ from mobilize.operations.tasks import (
     task_status,
 )
 from mobilize.planning.render import render_plan
-from mobilize.planning.schemas import PlanDocument
 from mobilize.reports.render import render_strength
 from mobilize.reports.strength import days_between, strength_csv, strength_on
 from mobilize.requests.cli import register as register_request_commands
@@ -188,19 +185,6 @@ plans_app = typer.Typer(
     help="An operation's plans: list, show, compare, adopt.", no_args_is_help=True
 )
 report_app = typer.Typer(help="Reports on an operation.", no_args_is_help=True)
-
-
-def operation_snapshot(name: str | None) -> tuple[Scenario, PlanDocument | None]:
-    """The stored operation as a scenario, and its adopted plan if any (a re-plan keeps to
-    it), read in a transaction of its own: the solve that follows must not hold the database."""
-    with session_scope(open_engine()) as session:
-        scenario = snapshot(session, name)
-        return scenario, adopted_document(session, get_operation(session, scenario.name))
-
-
-def store_operation_plan(scenario: Scenario, document: PlanDocument) -> int:
-    with session_scope(open_engine()) as session:
-        return store_plan(session, signing_key(), scenario, document).number
 
 
 @plans_app.command("list")

@@ -17,6 +17,7 @@ from mobilize.audit.service import records_for, verify_trail
 from mobilize.auth.sessions import SignedIn
 from mobilize.core.errors import InvalidInput, NotFound
 from mobilize.jobs import service as jobs
+from mobilize.jobs.access import require_may_cancel, require_may_see
 from mobilize.jobs.models import JobRecord
 from mobilize.jobs.plan_job import PLAN_JOB, plan_params
 from mobilize.jobs.schemas import job_out
@@ -186,12 +187,10 @@ async def run_plan(name: Name, request: Request, ctx: Context, who: User) -> Red
         operation = find_operation(session, name)
         require_planner(session, who.actor, operation, f"plan {name}")
         params = plan_params(operation.name, limit)
-        return jobs.submit(session, ctx.audit_key, PLAN_JOB, params, who.actor.username).id
+        return ctx.queue.submit(session, ctx.audit_key, PLAN_JOB, params, who.actor.username).id
 
     job_id = audited(ctx, who.actor, "plan.run", ("operation", name), work)
-    worker = getattr(request.app.state, "worker", None)
-    if worker is not None:
-        worker.notify()
+    ctx.queue.wake()
     return see_other(f"/jobs/{job_id}")
 
 
@@ -207,8 +206,7 @@ def _number(text: str, what: str, low: float, high: float) -> float:
 
 def _job(session: Session, who: SignedIn, job_id: int) -> JobRecord:
     job = jobs.get_job(session, job_id)
-    operation = find_operation(session, str(job.params.get("operation")))
-    require_reader(session, who.actor, operation)
+    require_may_see(session, who.actor, job)
     return job
 
 
@@ -246,10 +244,8 @@ async def cancel_job(job_id: JobId, request: Request, ctx: Context, who: User) -
     checked(ctx, who, form, "job.cancel", ("job", str(job_id)))
 
     def work(session: Session) -> None:
-        job = _job(session, who, job_id)
-        operation = find_operation(session, str(job.params.get("operation")))
-        require_planner(session, who.actor, operation, "cancel plan jobs")
-        jobs.request_cancel(session, ctx.audit_key, job_id, who.actor.username)
+        require_may_cancel(session, who.actor, _job(session, who, job_id))
+        ctx.queue.cancel(session, ctx.audit_key, job_id, who.actor.username)
 
     audited(ctx, who.actor, "job.cancel", ("job", str(job_id)), work)
     return see_other(f"/jobs/{job_id}")

@@ -1,0 +1,89 @@
+"""The composition root: the one module that knows every part and puts them together.
+
+`create_app()` opens the database (its schema checked, or made on first use, under the schema
+lock), picks the job queue, mounts the JSON API's routers, the load balancer's probes and the
+web application, and runs the in-process worker when the queue is the in-process one. `api`,
+`web` and `jobs` stay siblings that never import this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from mobilize.api.app import general
+from mobilize.api.context import ApiContext
+from mobilize.api.health import router as health_router
+from mobilize.api.housekeeping import housekeeping
+from mobilize.api.problems import install_problem_handlers, problem_responses
+from mobilize.audit.sealer import Sealer
+from mobilize.audit.witness import FileWitness
+from mobilize.core.db import make_engine
+from mobilize.core.migrate import ensure_schema
+from mobilize.core.settings import Settings, audit_key, load_settings, witness_file
+from mobilize.jobs.api import router as jobs_router
+from mobilize.jobs.handlers import job_handlers
+from mobilize.jobs.queue import InProcessQueue, make_queue
+from mobilize.operations.api import router as operations_router
+from mobilize.requests.api import router as requests_router
+from mobilize.web.app import error_page, install_web
+
+
+def create_app(settings: Settings | None = None, run_jobs: bool = True) -> FastAPI:
+    """The app. With the in-process queue and `run_jobs`, a thread runs jobs while it serves;
+    with a queue of worker processes, this process never runs a job."""
+    settings = settings or load_settings()
+    engine = make_engine(settings.database_url)
+    ensure_schema(engine)
+    key = audit_key(settings)
+    queue = make_queue(settings, engine, key, job_handlers(engine, key))
+    runs_jobs = run_jobs and isinstance(queue, InProcessQueue)
+    witness = FileWitness(witness_file(settings))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The sealer signs tree heads every few seconds (`audit.sealer`); like the in-process
+        # worker, it runs in the serving app, not under the tests that drive it themselves.
+        sealer = Sealer(engine, key, witness, before_seal=housekeeping(key))
+        if run_jobs:
+            sealer.start()
+        if runs_jobs:
+            assert isinstance(queue, InProcessQueue)
+            queue.worker.start()
+        try:
+            yield
+        finally:
+            if runs_jobs:
+                assert isinstance(queue, InProcessQueue)
+                queue.worker.close()
+            if run_jobs:
+                sealer.close()
+
+    app = FastAPI(
+        title="mobilize",
+        summary="Interagency support requests and deployment planning.",
+        version="0.1.0",
+        lifespan=lifespan,
+        # The interactive docs pages load their scripts from a CDN, which an air-gapped
+        # network does not reach: the schema is at /openapi.json for any local viewer.
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.context = ApiContext(
+        engine=engine,
+        audit_key=key,
+        queue=queue,
+        witness=witness,
+        token_failures_per_minute=settings.token_failures_per_minute,
+    )
+    app.state.queue = queue
+    install_problem_handlers(app, page_error=error_page)
+    app.include_router(health_router)
+    # Every route authenticates, so any may answer 429 to an address past its failures.
+    throttled = problem_responses(429)
+    for router in (general, requests_router, operations_router, jobs_router):
+        app.include_router(router, responses=throttled)
+    install_web(app)
+    return app
