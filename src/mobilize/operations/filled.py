@@ -41,7 +41,7 @@ def filled_units(session: Session, operation: Operation) -> dict[str, FilledUnit
         .order_by(Fill.id)
     )
     found: dict[str, FilledUnit] = {}
-    for fill, request in session.execute(query).tuples():
+    for fill, request in session.execute(query):
         if is_accepted(request, lead):
             found[fill.unit.code] = _filled(request, fill.line, fill)
     return found
