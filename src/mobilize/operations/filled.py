@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from mobilize.operations.lead import is_accepted, lead_agency
 from mobilize.operations.models import Operation
-from mobilize.operations.requirements import signature_in_force
+from mobilize.operations.requirements import as_signed, signature_in_force
 from mobilize.planning.schemas import PlanDocument
 from mobilize.requests.models import Fill, RequestLine, SupportRequest
 from mobilize.requests.states import FillStatus
@@ -52,11 +52,10 @@ def _filled(request: SupportRequest, line: RequestLine, fill: Fill) -> FilledUni
     signed = signature_in_force(request, line)
     window = None
     if signed is not None:
-        content = next(v.content for v in request.versions if v.version == signed.version)
-        as_signed = next(item for item in content["lines"] if item["line"] == line.position)
+        signed_line = as_signed(request, line, signed)
         window = (
-            date.fromisoformat(as_signed["starts_on"]),
-            date.fromisoformat(as_signed["ends_on"]),
+            date.fromisoformat(signed_line["starts_on"]),
+            date.fromisoformat(signed_line["ends_on"]),
         )
     released = fill.released_on if fill.status == FillStatus.RELEASED else None
     return FilledUnit(fill.unit.code, name, window, released)

@@ -63,12 +63,11 @@ def _from_tasks(operation: Operation) -> list[SourcedRequirement]:
 def _from_requests(session: Session, operation: Operation) -> list[SourcedRequirement]:
     found = []
     for request in _requests(session, operation):
-        contents = {version.version: version.content for version in request.versions}
         for line in request.lines:
             signed = signature_in_force(request, line)
             if signed is None:
                 continue
-            requirement = _requirement(operation, line, signed, contents[signed.version])
+            requirement = _requirement(operation, signed, as_signed(request, line, signed))
             if requirement is not None:
                 source = f"{request.number} line {line.position} (version {signed.version})"
                 found.append(SourcedRequirement(requirement, source))
@@ -105,18 +104,24 @@ def signature_in_force(request: SupportRequest, line: RequestLine) -> Approval |
     return decisions[-1]
 
 
+def as_signed(request: SupportRequest, line: RequestLine, signed: Approval) -> dict[str, Any]:
+    """The line as it stood in the version `signed` was signed on."""
+    content = next(v.content for v in request.versions if v.version == signed.version)
+    found: dict[str, Any] = next(item for item in content["lines"] if item["line"] == line.position)
+    return found
+
+
 def _requirement(
-    operation: Operation, line: RequestLine, signed: Approval, content: dict[str, Any]
+    operation: Operation, signed: Approval, signed_line: dict[str, Any]
 ) -> schemas.Requirement | None:
     """The line as signed, inside the operation's dates (None when it falls outside them)."""
-    as_signed = next(item for item in content["lines"] if item["line"] == line.position)
-    starts_on = max(date.fromisoformat(as_signed["starts_on"]), operation.start)
-    ends_on = min(date.fromisoformat(as_signed["ends_on"]), operation.end)
+    starts_on = max(date.fromisoformat(signed_line["starts_on"]), operation.start)
+    ends_on = min(date.fromisoformat(signed_line["ends_on"]), operation.end)
     if ends_on < starts_on or signed.personnel <= 0:
         return None
     return schemas.Requirement(
-        location=as_signed["location"],
-        capability=as_signed["capability"],
+        location=signed_line["location"],
+        capability=signed_line["capability"],
         personnel=signed.personnel,
         from_=starts_on,
         to=ends_on,

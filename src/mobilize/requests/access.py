@@ -57,6 +57,12 @@ def line_at(request: SupportRequest, position: int) -> RequestLine:
     raise InvalidInput(f"{request.number} has no line {position} (it has {len(request.lines)})")
 
 
+def latest_offer(line: RequestLine, version: int) -> int:
+    """The personnel the line's agency last offered on `version` (0 before any offer)."""
+    answers = [answer for answer in line.responses if answer.version == version]
+    return answers[-1].personnel if answers else 0
+
+
 def find_request(session: Session, number: str, lock: bool) -> SupportRequest:
     query = select(SupportRequest).where(SupportRequest.number == number)
     if lock:

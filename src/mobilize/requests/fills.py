@@ -23,11 +23,13 @@ from mobilize.auth.service import Actor, covers
 from mobilize.core.errors import Forbidden, InvalidInput, NotFound, Refused
 from mobilize.operations.lead import is_accepted, lead_agency
 from mobilize.operations.models import Operation, UnitRecord
+from mobilize.operations.requirements import signature_in_force
 from mobilize.requests import schemas
 from mobilize.requests.access import (
     Change,
     changed,
     find_request,
+    latest_offer,
     line_at,
     locked_request,
     state_of,
@@ -203,10 +205,9 @@ def fill_limit(request: SupportRequest, line: RequestLine) -> int:
     """What may be filled: the personnel approved by the signature in force, or before any
     signature, the agency's latest offer on this version."""
     if line.status in SIGNED or line.status == LineStatus.IN_EXECUTION:
-        signed = [a for a in request.approvals if a.line_id == line.id and a.decision in SIGNED]
-        return signed[-1].personnel if signed else 0
-    answers = [a for a in line.responses if a.version == request.version]
-    return answers[-1].personnel if answers else 0
+        signed = signature_in_force(request, line)
+        return signed.personnel if signed else 0
+    return latest_offer(line, request.version)
 
 
 def _limit_word(line: RequestLine) -> str:

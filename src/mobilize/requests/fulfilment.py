@@ -25,7 +25,7 @@ from mobilize.operations.plans import adopted_document
 from mobilize.planning.instance import great_circle_km
 from mobilize.planning.schemas import PlanDocument
 from mobilize.requests import schemas
-from mobilize.requests.access import get_request
+from mobilize.requests.access import get_request, latest_offer
 from mobilize.requests.content import content_sha256
 from mobilize.requests.models import Fill, OperationRate, RequestLine, SupportRequest
 from mobilize.requests.states import SIGNED, FillStatus
@@ -74,8 +74,8 @@ def fulfilment_of(
     number = request.number
     day = on or default_day(request.operation)
     adopted = adopted_document(session, request.operation) if request.operation else None
-    sha256 = content_sha256(request)
-    lines = [_line(request, line, sha256, day, adopted) for line in request.lines]
+    sha256, stays = content_sha256(request), _stays(adopted)
+    lines = [_line(request, line, sha256, day, stays) for line in request.lines]
     return schemas.FulfilmentOut(
         number=number,
         on=day,
@@ -95,15 +95,13 @@ def _line(
     line: RequestLine,
     sha256: str,
     day: date,
-    adopted: PlanDocument | None,
+    stays: dict[str, list[tuple[date, date]]],
 ) -> schemas.FulfilmentLine:
-    answers = [answer for answer in line.responses if answer.version == request.version]
     signed = [
         approval
         for approval in request.approvals
         if approval.line_id == line.id and approval.version_sha256 == sha256
     ]
-    stays = _stays(adopted)
     return schemas.FulfilmentLine(
         line=line.position,
         capability=line.capability,
@@ -111,7 +109,7 @@ def _line(
         supporting_agency=line.supporting_agency.path,
         status=line.status,
         requested=line.personnel,
-        offered=answers[-1].personnel if answers else 0,
+        offered=latest_offer(line, request.version),
         approved=signed[-1].personnel if signed else 0,
         filled=sum(fill.personnel for fill in line.fills),
         on_site=sum(fill.personnel for fill in line.fills if on_site(fill, day)),

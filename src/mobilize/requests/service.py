@@ -22,6 +22,7 @@ from mobilize.requests.access import (
     changed,
     get_request,
     is_party,
+    latest_offer,
     line_at,
     locked_request,
     require_requester,
@@ -204,7 +205,7 @@ def _decide_line(
     decision: schemas.ApprovalInput,
     sha256: str,
 ) -> None:
-    offered = _latest_offer(line, request.version)
+    offered = latest_offer(line, request.version)
     personnel = decision.personnel.get(str(line.position), offered)
     if decision.decision == "deny":
         action, personnel = "deny", 0
@@ -246,11 +247,6 @@ def _require_criteria(line: RequestLine, decision: schemas.ApprovalInput) -> Non
         raise Refused(
             f"line {line.position}: not satisfied: {', '.join(failed)}; deny the line instead"
         )
-
-
-def _latest_offer(line: RequestLine, version: int) -> int:
-    answers = [answer for answer in line.responses if answer.version == version]
-    return answers[-1].personnel if answers else 0
 
 
 def amend(
