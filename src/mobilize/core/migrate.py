@@ -21,8 +21,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 
-from mobilize.core.db import reachable
+from mobilize.core.db import Base, reachable
 from mobilize.core.errors import DatabaseNotReady
+from mobilize.core.status_checks import stale_checks
+from mobilize.models import import_all_models
 
 MIGRATIONS_DIRECTORY = Path(__file__).parent / "migrations"
 # Any fixed number, the same in every process of this application ("mobi"); the lock is
@@ -109,6 +111,18 @@ def ensure_schema(engine: Engine) -> None:
             f"the database is at revision {current or 'none'}, this version needs {head}; "
             "run `mobilize db upgrade`"
         )
+    stale = _stale_status_checks(engine)
+    if stale:
+        raise DatabaseNotReady(
+            f"the database's checks on {', '.join(stale)} lack statuses this version has; "
+            "run `mobilize db upgrade`"
+        )
+
+
+def _stale_status_checks(engine: Engine) -> list[str]:
+    import_all_models()
+    with reachable(engine), engine.connect() as connection:
+        return [f"{c.table}.{c.column}" for c in stale_checks(connection, Base.metadata)]
 
 
 def _has_tables(engine: Engine) -> bool:

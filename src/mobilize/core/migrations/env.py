@@ -1,10 +1,12 @@
 """Alembic environment: runs on the engine handed over by `mobilize.core.migrate`."""
 
 from alembic import context
+from alembic.operations import Operations
 from sqlalchemy import Connection, Engine
 
 from mobilize.core.db import Base
 from mobilize.core.settings import load_settings
+from mobilize.core.status_checks import sync_checks
 from mobilize.models import import_all_models
 
 import_all_models()
@@ -42,6 +44,8 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+            # Statuses added to the workflow table since the last revision (no revision needed).
+            sync_checks(Operations(context.get_context()), target_metadata)
             if connection.dialect.name == "sqlite":
                 broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                 if broken:
