@@ -9,6 +9,13 @@ from mobilize.agencies.models import Agency
 from mobilize.core.errors import NotFound
 
 
+def load_agencies(session: Session) -> dict[int, Agency]:
+    """Every agency, by id, in one query. Agencies are few and nearly every request reads
+    their paths (a path walks the parents): while the caller holds this, a path or an
+    `agency` of a row loaded in the session costs no query of its own."""
+    return {agency.id: agency for agency in session.scalars(select(Agency))}
+
+
 def split_path(path: str) -> list[str]:
     """`DoD/Army` -> ['DoD', 'Army']; text that is not a clean path stays one agency."""
     parts = path.split("/")

@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from mobilize.agencies.models import Agency
-from mobilize.agencies.service import ensure_agency, find_agency
+from mobilize.agencies.service import ensure_agency, find_agency, load_agencies
 from mobilize.audit.service import SYSTEM_ACTOR, Entry, append
 from mobilize.auth.models import ApiToken, Role, RoleGrant, User, WebSession
 from mobilize.core.errors import Conflict, Forbidden, NotFound, Unauthenticated
@@ -108,7 +108,10 @@ def authenticate_token(session: Session, token: str) -> Actor:
     ).one_or_none()
     if found is None or found.revoked_at is not None or not found.user.active:
         raise Unauthenticated("the token is unknown or revoked")
-    return actor_of(found.user)
+    agencies = load_agencies(session)  # the grants' paths from these, not one query each
+    actor = actor_of(found.user)
+    del agencies
+    return actor
 
 
 def authenticate_password(session: Session, username: str, password: str) -> Actor:

@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mobilize.agencies.models import Agency
+from mobilize.agencies.service import load_agencies
 from mobilize.auth.models import Role
 from mobilize.auth.service import Actor
 from mobilize.core.errors import Forbidden
@@ -34,7 +36,13 @@ def accepted_requests(session: Session, operation: Operation) -> list[SupportReq
 
 
 def operation_parties(session: Session, operation: Operation) -> set[str]:
-    parties = {unit.agency.path for unit in operation.units if unit.agency is not None}
+    agencies = load_agencies(session)
+    of_units = select(UnitRecord.agency_id).where(UnitRecord.operation_id == operation.id)
+    parties = {
+        (agencies.get(id_) or session.get_one(Agency, id_)).path
+        for id_ in session.scalars(of_units.distinct())
+        if id_ is not None
+    }
     parties.update(
         request.requesting_agency.path for request in accepted_requests(session, operation)
     )

@@ -155,10 +155,11 @@ class TaskRecord(_OperationPart, Base):
     work_unit: Mapped[str | None] = mapped_column(String(50))
     done_on: Mapped[date | None] = mapped_column(Date)
 
-    location: Mapped[Location] = relationship()
+    # Read with every task's status (`tasks.task_status`): one query for all the tasks.
+    location: Mapped[Location] = relationship(lazy="selectin")
     capability: Mapped[CapabilityRecord] = relationship()
     progress: Mapped[list[TaskProgress]] = relationship(
-        order_by="TaskProgress.reported_on", cascade="all, delete-orphan"
+        order_by="TaskProgress.reported_on", cascade="all, delete-orphan", lazy="selectin"
     )
 
     @property

@@ -6,14 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from mobilize.agencies.models import Agency
+from mobilize.agencies.service import load_agencies
 from mobilize.audit.service import Entry, append
 from mobilize.auth.models import Role
 from mobilize.auth.service import Actor
 from mobilize.core.errors import Forbidden, InvalidInput, NotFound, PreconditionFailed
 from mobilize.operations.lead import lead_agency
+from mobilize.operations.models import Operation
 from mobilize.requests.models import RequestLine, SupportRequest
 from mobilize.requests.states import RequestStatus
 
@@ -42,6 +45,31 @@ def is_party(actor: Actor, request: SupportRequest) -> bool:
         if request.operation is not None and lead_agency(request.operation):
             agencies.add(lead_agency(request.operation))
     return any(actor.related_to(agency) for agency in agencies)
+
+
+def parties_clause(
+    session: Session, actor: Actor, agencies: dict[int, Agency] | None = None
+) -> ColumnElement[bool]:
+    """`is_party` as a WHERE clause over `SupportRequest`, for lists: the same rule, asked of
+    the database instead of each loaded request (tests/requests/test_queries.py holds the two
+    to the same answers for every demo user and request)."""
+    agencies = agencies or load_agencies(session)
+    related = [id_ for id_, agency in agencies.items() if actor.related_to(agency.path)]
+    led = [
+        operation.id
+        for operation in session.scalars(select(Operation))
+        if lead_agency(operation) and actor.related_to(lead_agency(operation))
+    ]
+    addressed = (
+        select(RequestLine.id)
+        .where(RequestLine.request_id == SupportRequest.id)
+        .where(RequestLine.supporting_agency_id.in_(related))
+        .exists()
+    )
+    put_to_them = SupportRequest.status != RequestStatus.DRAFT.value
+    return SupportRequest.requesting_agency_id.in_(related) | (
+        put_to_them & (addressed | SupportRequest.operation_id.in_(led))
+    )
 
 
 def require_party(actor: Actor, request: SupportRequest) -> None:

@@ -6,22 +6,24 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session, selectinload
 
+from mobilize.agencies.service import load_agencies
 from mobilize.audit.service import records_for
 from mobilize.auth.models import User
 from mobilize.auth.service import Actor, covers
 from mobilize.operations.models import Operation
 from mobilize.requests import schemas
+from mobilize.requests.access import parties_clause
 from mobilize.requests.models import Approval, RequestLine, SupportRequest
-from mobilize.requests.service import content_sha256, get_request, is_party
+from mobilize.requests.service import content_sha256, get_request
 
 MAX_PER_PAGE = 100
 
 
 def request_out(session: Session, request: SupportRequest) -> schemas.RequestOut:
-    names = _usernames(session)
+    names = _usernames(session, _people_of(request))
     sha256 = content_sha256(request)
     return schemas.RequestOut(
         number=request.number,
@@ -85,8 +87,15 @@ def _approval_out(approval: Approval, names: dict[int, str], sha256: str) -> sch
     )
 
 
-def _usernames(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(User.id, User.username)).all())
+def _people_of(request: SupportRequest) -> set[int]:
+    answered = {answer.user_id for line in request.lines for answer in line.responses}
+    signed = {approval.user_id for approval in request.approvals}
+    return {request.created_by_id} | answered | signed
+
+
+def _usernames(session: Session, ids: set[int]) -> dict[int, str]:
+    """The names of these users only: a request is shown after every change."""
+    return dict(session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
 
 
 def list_requests(
@@ -104,8 +113,11 @@ def list_requests(
     """The requests the actor is a party to, filtered; newest first.
 
     `agency` matches the requesting agency or any addressed agency (and their parts); `on`,
-    requests with a line running that day; `text`, the number, title or justification."""
-    query = select(SupportRequest).order_by(SupportRequest.id.desc())
+    requests with a line running that day; `text`, the number, title or justification. The
+    database filters, counts and cuts the page: a list costs one page, not every request."""
+    held = load_agencies(session)  # kept: the summaries read the agencies' paths
+    agencies = {id_: agency.path for id_, agency in held.items()}
+    query = select(SupportRequest).where(parties_clause(session, actor, held))
     if status:
         query = query.where(SupportRequest.status == status)
     if operation:
@@ -117,32 +129,37 @@ def list_requests(
             | SupportRequest.justification.icontains(text, autoescape=True)
             | SupportRequest.number.icontains(text, autoescape=True)
         )
-    matching = [
-        request
-        for request in session.scalars(query)
-        if is_party(actor, request) and _matches(request, agency, capability, on)
-    ]
-    start = (page - 1) * per_page
+    if agency:
+        covered = [id_ for id_, path in agencies.items() if covers(agency, path)]
+        query = query.where(
+            SupportRequest.requesting_agency_id.in_(covered)
+            | _has_line(RequestLine.supporting_agency_id.in_(covered))
+        )
+    if capability:
+        query = query.where(_has_line(RequestLine.capability == capability))
+    if on:
+        query = query.where(_has_line((RequestLine.starts_on <= on) & (RequestLine.ends_on >= on)))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    shown = session.scalars(
+        query.order_by(SupportRequest.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .options(selectinload(SupportRequest.lines))
+    )
     return schemas.RequestPage(
-        items=[_summary(request) for request in matching[start : start + per_page]],
-        total=len(matching),
+        items=[_summary(request) for request in shown],
+        total=total,
         page=page,
         per_page=per_page,
     )
 
 
-def _matches(
-    request: SupportRequest, agency: str | None, capability: str | None, on: date | None
-) -> bool:
-    lines = request.lines
-    if agency and not (
-        covers(agency, request.requesting_agency.path)
-        or any(covers(agency, line.supporting_agency.path) for line in lines)
-    ):
-        return False
-    if capability and all(line.capability != capability for line in lines):
-        return False
-    return not on or any(line.starts_on <= on <= line.ends_on for line in lines)
+def _has_line(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    return (
+        select(RequestLine.id)
+        .where(RequestLine.request_id == SupportRequest.id, condition)
+        .exists()
+    )
 
 
 def _summary(request: SupportRequest) -> schemas.RequestSummary:
@@ -164,7 +181,7 @@ def _summary(request: SupportRequest) -> schemas.RequestSummary:
 def history(session: Session, actor: Actor, number: str) -> schemas.HistoryOut:
     """Every version put to the supporting agencies, side by side, and every recorded event."""
     request = get_request(session, actor, number)
-    names = _usernames(session)
+    names = _usernames(session, {version.created_by_id for version in request.versions})
     versions = [
         schemas.VersionOut(
             version=version.version,
