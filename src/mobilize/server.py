@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI
 
 from mobilize.api.app import general
@@ -44,6 +45,8 @@ def create_app(settings: Settings | None = None, run_jobs: bool = True) -> FastA
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # FastAPI runs each (synchronous) route on this limiter's threads.
+        to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         # The sealer signs tree heads every few seconds (`audit.sealer`); like the in-process
         # worker, it runs in the serving app, not under the tests that drive it themselves.
         sealer = Sealer(engine, key, witness, before_seal=housekeeping(key))

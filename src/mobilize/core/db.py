@@ -49,7 +49,7 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers (the web pages) work while a plan is being written.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA busy_timeout=15000")  # a busy machine queues writers for seconds
     cursor.close()
     # The driver's own BEGIN is deferred; SQLAlchemy emits ours instead (see below).
     dbapi_connection.isolation_level = None

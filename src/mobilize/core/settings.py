@@ -34,6 +34,9 @@ class Settings:
     # Fair use: solves queued or running at once, per user and per operation.
     solves_per_user: int = 2
     solves_per_operation: int = 4
+    # Requests one process works on at once (the rest wait their turn): on a few cores, many
+    # more threads only take the interpreter lock from each other while they hold row locks.
+    request_threads: int = 8
 
 
 def load_settings() -> Settings:
@@ -46,6 +49,7 @@ def load_settings() -> Settings:
         job_queue=os.environ.get(JOB_QUEUE_VARIABLE) or "in-process",
         solves_per_user=_count("MOBILIZE_SOLVES_PER_USER", 2),
         solves_per_operation=_count("MOBILIZE_SOLVES_PER_OPERATION", 4),
+        request_threads=_count("MOBILIZE_REQUEST_THREADS", 8),
     )
 
 

@@ -37,7 +37,6 @@ def create_request(
     actor.require(Role.REQUESTER, requesting.path, "file a request for its agency")
     operation = _operation(session, actor, draft.operation)
     request = SupportRequest(
-        number=_next_number(session, operation),
         operation=operation,
         requesting_agency=requesting,
         title=draft.title,
@@ -48,6 +47,9 @@ def create_request(
         created_by_id=actor.user_id,
     )
     request.lines = _lines(session, request, draft.lines)
+    # The year's counter row stays locked until the commit, queueing concurrent filings:
+    # taken after the lines are checked, so that they wait as little as possible.
+    request.number = _next_number(session, operation)
     session.add(request)
     session.flush()
     record_change(session, key, actor, "request.create", request, None)

@@ -44,8 +44,11 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
-            # Statuses added to the workflow table since the last revision (no revision needed).
-            sync_checks(Operations(context.get_context()), target_metadata)
+            # Statuses added to the workflow table since the last revision (no revision
+            # needed); only at the head, where the tables are as the models declare them.
+            migration = context.get_context()
+            if migration.get_current_revision() == context.get_head_revision():
+                sync_checks(Operations(migration), target_metadata)
             if connection.dialect.name == "sqlite":
                 broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                 if broken:
