@@ -52,9 +52,7 @@ def test_a_page_is_the_newest_matching_and_the_total_counts_them_all(demo: Demo)
         assert first.total == everything.total
         sent_to_doj = list_requests(session, actor, agency="DOJ", capability="LEO", per_page=100)
         assert sent_to_doj.items
-        assert all(
-            "DOJ" in item.supporting_agencies for item in sent_to_doj.items
-        )
+        assert all("DOJ" in item.supporting_agencies for item in sent_to_doj.items)
         none_that_day = list_requests(session, actor, on=date(1990, 1, 1))
         assert none_that_day.total == 0
         assert none_that_day.items == []
