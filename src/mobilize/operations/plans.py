@@ -79,6 +79,9 @@ def store_plan(
         key,
         Entry(actor, None, "plan.store", "plan", _name(operation, number), None, after),
     )
+    from mobilize.inbox.notify import note_plan  # inbox reads these rules: one-way imports
+
+    note_plan(session, operation, record)
     return record
 
 

@@ -23,7 +23,6 @@ from mobilize.jobs.plan_job import PLAN_JOB, plan_params
 from mobilize.jobs.schemas import job_out
 from mobilize.operations.access import (
     may_plan,
-    may_read,
     require_adopter,
     require_planner,
     require_reader,
@@ -91,17 +90,6 @@ def _day_in(operation: Operation, day: date | None) -> date:
     """The day asked for, else today, kept inside the operation's dates."""
     wanted = day or date.today()
     return min(max(wanted, operation.start), operation.end)
-
-
-@router.get("/", response_model=None)
-def home(request: Request, ctx: Context, who: User) -> RedirectResponse | HTMLResponse:
-    def work(session: Session) -> list[str]:
-        return [o.name for o in list_operations(session) if may_read(session, who.actor, o)]
-
-    names = audited(ctx, who.actor, "operation.read", ("operation", None), work)
-    if len(names) == 1:
-        return see_other(f"/operations/{names[0]}")
-    return page(request, "operations.html", who, names=names)
 
 
 @router.get("/operations/{name}", response_class=HTMLResponse)
