@@ -23,13 +23,11 @@ from mobilize.jobs.plan_job import PLAN_JOB, plan_params
 from mobilize.jobs.schemas import job_out
 from mobilize.operations.access import (
     may_plan,
-    require_adopter,
     require_planner,
     require_reader,
 )
 from mobilize.operations.models import Operation
 from mobilize.operations.plans import (
-    adopt_plan,
     compare_plans,
     deployments_source,
     get_plan,
@@ -298,22 +296,6 @@ def plan_page(
         timeline=plan_timeline(scenario, document),
         **values,
     )
-
-
-@router.post("/operations/{name}/plans/{number}/adopt")
-async def adopt(
-    name: Name, number: PlanNumber, request: Request, ctx: Context, who: User
-) -> RedirectResponse:
-    form = await posted_form(request)
-    checked(ctx, who, form, "plan.adopt", ("plan", f"{name}/plan {number}"))
-
-    def work(session: Session) -> None:
-        operation = find_operation(session, name)
-        require_adopter(session, who.actor, operation, number)
-        adopt_plan(session, ctx.audit_key, operation, number, who.actor.username)
-
-    audited(ctx, who.actor, "plan.adopt", ("plan", f"{name}/plan {number}"), work)
-    return see_other(f"/operations/{name}/plans/{number}")
 
 
 @router.get("/operations/{name}/passes", response_class=HTMLResponse)
