@@ -4,6 +4,7 @@ local SMTP server (aiosmtpd) that keeps every message it is given."""
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -22,6 +23,7 @@ class Mailbox:
     """What the local SMTP server received: each message, parsed, with its envelope."""
 
     messages: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
+    arrived: threading.Event = field(default_factory=threading.Event)  # set at each message
 
     async def handle_DATA(  # noqa: N802 (the name aiosmtpd calls)
         self, server: SMTP, session: Session, envelope: Envelope
@@ -30,7 +32,15 @@ class Mailbox:
         parsed = message_from_bytes(content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append((list(envelope.rcpt_tos), parsed))
+        self.arrived.set()
         return "250 Message accepted for delivery"
+
+    def wait_for(self, address: str, timeout: float) -> list[EmailMessage]:
+        """The messages to `address`, once at least one has come (or `timeout` passed): each
+        message wakes the wait, nothing is polled on a clock."""
+        while not self.to(address) and self.arrived.wait(timeout):
+            self.arrived.clear()
+        return self.to(address)
 
     def to(self, address: str) -> list[EmailMessage]:
         return [message for recipients, message in self.messages if address in recipients]
