@@ -114,6 +114,16 @@ def test_the_responder_is_told_by_the_queue_and_by_email(
     answer_link.first.click()
     expect(justice.get_by_test_id("request-status")).to_have_text("submitted")
 
+    requester = _signed_in(browser, server, "dhs.requester", phone=True)
+    requester.goto(f"/requests/{number}")
+    requester.get_by_label("Reason").fill("CBP found officers locally")
+    requester.get_by_role("button", name="Cancel the request").click()
+    expect(requester.get_by_test_id("confirm-lines")).to_contain_text("submitted → cancelled")
+    _fits_a_phone_and_passes_axe(requester)
+    requester.get_by_role("button", name="Confirm: cancel the request").click()
+    expect(requester.get_by_test_id("request-status")).to_have_text("cancelled")
+    expect(requester.get_by_test_id("done")).to_contain_text(f"{number} cancelled")
+
 
 def _two_plans_the_first_adopted(site: Site) -> tuple[int, int]:
     """army.planner's plan 1 (adopted), then plan 2 after the RGV wire is laid early."""

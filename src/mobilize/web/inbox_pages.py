@@ -35,7 +35,8 @@ def home(request: Request, ctx: Context, who: User) -> HTMLResponse:
         (kind, KINDS[kind], list(items))
         for kind, items in groupby(values["items"], key=lambda item: item.kind)
     ]
-    return page(request, "awaiting.html", who, groups=groups, **values)
+    count = len(values["items"])
+    return page(request, "awaiting.html", who, groups=groups, awaiting_count=count, **values)
 
 
 @router.get("/notifications", response_class=HTMLResponse)

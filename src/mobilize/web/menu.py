@@ -49,11 +49,9 @@ def menu_for(request: Request, who: SignedIn, values: dict[str, Any]) -> Menu:
     wanted = page_operation(values) or request.cookies.get(OPERATION_COOKIE)
     try:
         with session_scope(request.app.state.context.engine) as session:
-            return Menu(
-                _operation(session, who, wanted),
-                len(awaiting(session, who.actor)),
-                unread_count(session, who.actor),
-            )
+            known = values.get("awaiting_count")  # the landing page counted it already
+            count = known if isinstance(known, int) else len(awaiting(session, who.actor))
+            return Menu(_operation(session, who, wanted), count, unread_count(session, who.actor))
     except MobilizeError:
         return Menu(wanted, 0, 0)
 
