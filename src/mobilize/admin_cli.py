@@ -207,9 +207,14 @@ def _plan_and_adopt(time_limit: float) -> None:
     stderr.print(f"planning {operation.name} (up to {time_limit:g} s)")
     key = signing_key()
 
+    # Made and adopted as the joint task force's planner, as every demo step is done by the
+    # user whose job it is: the plans page then says who, not "system".
+    planner = "army.planner"
+
     def store_and_adopt(session: Session, scenario: Scenario, document: PlanDocument) -> str:
-        number = store_plan(session, key, scenario, document).number
-        orders = adopt_plan(session, key, get_operation(session, scenario.name), number)
+        number = store_plan(session, key, scenario, document, planner).number
+        operation = get_operation(session, scenario.name)
+        orders = adopt_plan(session, key, operation, number, planner)
         arrived = check_in_as_planned(session, key)
         return f"plan {number} adopted: {len(orders)} orders; {arrived} units checked in"
 

@@ -26,6 +26,7 @@ from mobilize.core.db import make_engine, session_scope
 from mobilize.core.errors import InvalidScenario, MobilizeError, NotFound
 from mobilize.core.migrate import current_revision, ensure_schema, head_revision, upgrade
 from mobilize.core.settings import load_settings
+from mobilize.inbox.cli import register as register_notification_commands
 from mobilize.jobs.cli import register as register_job_commands
 from mobilize.operations import service as operations
 from mobilize.operations.cli import register as register_operation_commands
@@ -60,6 +61,7 @@ register_admin_commands(app)
 register_operation_commands(app)
 register_tradeoff_command(app)
 register_job_commands(app)
+register_notification_commands(app)
 
 stdout = Console(highlight=False)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -24,6 +24,8 @@ from mobilize.audit.witness import FileWitness
 from mobilize.core.db import make_engine
 from mobilize.core.migrate import ensure_schema
 from mobilize.core.settings import Settings, audit_key, load_settings, witness_file
+from mobilize.inbox.api import router as inbox_router
+from mobilize.inbox.mail import Mailer
 from mobilize.jobs.api import router as jobs_router
 from mobilize.jobs.handlers import job_handlers
 from mobilize.jobs.queue import InProcessQueue, make_queue
@@ -50,8 +52,12 @@ def create_app(settings: Settings | None = None, run_jobs: bool = True) -> FastA
         # The sealer signs tree heads every few seconds (`audit.sealer`); like the in-process
         # worker, it runs in the serving app, not under the tests that drive it themselves.
         sealer = Sealer(engine, key, witness, before_seal=housekeeping(key))
+        # Notifications are e-mailed by a sweep of the outbox in each server (`inbox.mail`).
+        mailer = Mailer(engine, settings.smtp) if settings.smtp and run_jobs else None
         if run_jobs:
             sealer.start()
+        if mailer is not None:
+            mailer.start()
         if runs_jobs:
             assert isinstance(queue, InProcessQueue)
             queue.worker.start()
@@ -63,6 +69,8 @@ def create_app(settings: Settings | None = None, run_jobs: bool = True) -> FastA
                 queue.worker.close()
             if run_jobs:
                 sealer.close()
+            if mailer is not None:
+                mailer.close()
 
     app = FastAPI(
         title="mobilize",
@@ -80,13 +88,14 @@ def create_app(settings: Settings | None = None, run_jobs: bool = True) -> FastA
         queue=queue,
         witness=witness,
         token_failures_per_minute=settings.token_failures_per_minute,
+        smtp=settings.smtp,
     )
     app.state.queue = queue
     install_problem_handlers(app, page_error=error_page)
     app.include_router(health_router)
     # Every route authenticates, so any may answer 429 to an address past its failures.
     throttled = problem_responses(429)
-    for router in (general, requests_router, operations_router, jobs_router):
+    for router in (general, requests_router, operations_router, jobs_router, inbox_router):
         app.include_router(router, responses=throttled)
     install_web(app)
     return app

@@ -9,12 +9,14 @@ from sqlalchemy import Engine
 
 from mobilize.core.db import session_scope
 from mobilize.core.errors import Refused
+from mobilize.operations.adoption import adoption_preview
 from mobilize.operations.orders import orders_in_force
 from mobilize.operations.plans import (
     adopt_plan,
     adopted_document,
     adopted_plan,
     compare_plans,
+    plans_of,
     snapshot,
     store_plan,
 )
@@ -59,8 +61,38 @@ def test_adopting_turns_actions_into_orders_and_supersedes(stored: Engine) -> No
         operation = get_operation(session)
         in_force = orders_in_force(session, operation)
         assert {order.plan_id for order in in_force} == {adopted_plan(session, operation).id}  # type: ignore[union-attr]
-        with pytest.raises(Refused, match="superseded"):
-            adopt_plan(session, KEY, operation, one)
+        with pytest.raises(Refused, match="adopted"):
+            adopt_plan(session, KEY, operation, two)
+
+
+def test_an_earlier_plan_is_adopted_again_after_a_preview_of_what_changes(
+    stored: Engine,
+) -> None:
+    _, first, one = _plan_and_store(stored)
+    _adopt(stored, one)
+    with session_scope(stored) as session:
+        mark_done(session, KEY, get_operation(session), "wire-RGV", date(2018, 12, 10))
+    _, _, two = _plan_and_store(stored)
+    _adopt(stored, two)
+    with session_scope(stored) as session:
+        operation = get_operation(session)
+        preview = adoption_preview(session, operation, one)
+        assert (preview.status, preview.adopted) == ("superseded", two)
+        assert {order.unit for order in preview.orders_beginning} == {"eng-rgv"}
+        assert preview.orders_kept + len(preview.orders_ending) == len(
+            orders_in_force(session, operation)
+        )
+        assert preview.shortfall_words.endswith(f"in the adopted plan (plan {two})")
+    assert _adopt(stored, one) == len(first.actions or [])
+    with session_scope(stored) as session:
+        operation = get_operation(session)
+        statuses = {plan.number: plan.status for plan in plans_of(session, operation)}
+        assert statuses == {one: "adopted", two: "superseded"}
+        assert {order.plan_id for order in orders_in_force(session, operation)} == {
+            adopted_plan(session, operation).id  # type: ignore[union-attr]
+        }
+        with pytest.raises(Refused, match="already"):
+            adoption_preview(session, operation, one)
 
 
 def test_replan_after_a_task_ends_early_changes_only_its_units(stored: Engine) -> None:

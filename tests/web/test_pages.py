@@ -159,12 +159,20 @@ def test_a_planner_runs_a_plan_and_adopts_it_and_the_dashboard_shows_it(
         pass
     assert client.get(f"{job}/status").json()["status"] == "done"
     assert "Plan 1 is ready" in client.get(job).text
+    asked = client.post(f"{DASHBOARD}/plans/1/adopt", data={"form_token": token})
+    assert asked.status_code == 200  # the confirmation first: nothing adopted yet
+    assert "no plan is adopted yet" in asked.text
+    assert 'data-testid="plan-status">proposed<' in client.get(f"{DASHBOARD}/plans/1").text
     adopted = client.post(
-        f"{DASHBOARD}/plans/1/adopt", data={"form_token": token}, follow_redirects=False
+        f"{DASHBOARD}/plans/1/adopt",
+        data={"form_token": token, "confirmed": "yes"},
+        follow_redirects=False,
     )
     assert adopted.status_code == 303
     plan = client.get(f"{DASHBOARD}/plans/1").text
     assert 'data-testid="plan-status">adopted<' in plan
+    assert "Plan 1 adopted:" in plan  # the page landed on says what was done
+    assert "made by army.planner" in plan
     assert "<title>" in plan  # each bar and mark carries its reason on hover
     shown = client.get(f"{DASHBOARD}?on=2018-12-20").text
     active = re.search(r'data-testid="deployed-active">([\d,]+)<', shown)

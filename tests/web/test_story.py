@@ -110,7 +110,10 @@ def test_the_reference_story_in_the_browser(browser: Browser, server: LiveServer
     expect(planner.get_by_test_id("job-status")).to_have_text("done", timeout=90_000)
     planner.get_by_role("link", name=re.compile(r"Plan \d+ is ready")).click()
     planner.get_by_role("button", name="Adopt: its actions become orders").click()
+    expect(planner.get_by_test_id("adopt-shortfall")).to_contain_text("shortfall person-days")
+    planner.get_by_role("button", name=re.compile(r"^Confirm: adopt plan \d+$")).click()
     expect(planner.get_by_test_id("plan-status")).to_have_text("adopted")
+    expect(planner.get_by_test_id("done")).to_contain_text("adopted")
     planner.screenshot(path=str(SCREENSHOTS / "plan.png"), full_page=True)
 
     planner.goto(f"{DASHBOARD}?on=2018-12-20")
@@ -144,10 +147,15 @@ def _sign_after_judging(secretary: Page) -> None:
     expect(secretary.get_by_test_id("line-7-status")).to_have_text("offered")  # one unjudged
     secretary.get_by_label(CRITERIA[-1], exact=True).select_option("satisfied")
     secretary.get_by_role("button", name="Sign", exact=True).click()
+    expect(secretary.get_by_test_id("confirm-lines")).to_contain_text("offered → approved")
+    secretary.get_by_role("button", name="Confirm: sign").click()
     expect(secretary.get_by_test_id("line-7-status")).to_have_text("approved")
+    expect(secretary.get_by_test_id("done")).to_contain_text("line 7 approved")
 
 
 PAGES = (
+    "/",
+    "/notifications",
     "/requests",
     "/requests/new",
     f"{DASHBOARD}?on=2018-12-20",

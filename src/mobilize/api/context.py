@@ -33,6 +33,7 @@ from mobilize.core.errors import (
     PreconditionRequired,
     Unauthenticated,
 )
+from mobilize.core.settings import SmtpSettings
 from mobilize.jobs.queue import JobQueue
 from mobilize.requests.models import IdempotentResponse
 
@@ -48,6 +49,7 @@ class ApiContext:
     queue: JobQueue
     witness: Witness | None = None  # the audit log's witness (`audit.witness`)
     token_failures_per_minute: int = TOKEN_FAILURES_PER_MINUTE
+    smtp: SmtpSettings | None = None  # notifications by e-mail; None: in the app only
 
 
 def context(request: Request) -> ApiContext:

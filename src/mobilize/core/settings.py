@@ -17,6 +17,24 @@ DEFAULT_AUDIT_KEY_FILE = "mobilize-audit.key"
 AUDIT_WITNESS_FILE_VARIABLE = "MOBILIZE_AUDIT_WITNESS_FILE"
 JOB_QUEUE_VARIABLE = "MOBILIZE_JOB_QUEUE"
 JOB_QUEUES = ("in-process", "procrastinate")
+SMTP_SECURITIES = ("starttls", "tls", "none")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where notifications are e-mailed from (`inbox.mail`); unset: in the app only."""
+
+    host: str
+    port: int = 587
+    sender: str = "mobilize@localhost"  # the From address
+    # "starttls" (port 587), "tls" (implicit TLS, port 465) or "none" (a relay on a trusted
+    # network, or a test server).
+    security: str = "starttls"
+    username: str | None = None  # log in only when given
+    password: str | None = None
+    digest_every: float = 86_400.0  # seconds between two digests of one user
+    send_every: float = 10.0  # seconds between two sweeps of the outbox
+    base_url: str = "http://127.0.0.1:8000"  # where the links in a message point
 
 
 @dataclass(frozen=True)
@@ -37,6 +55,8 @@ class Settings:
     # Requests one process works on at once (the rest wait their turn): on a few cores, many
     # more threads only take the interpreter lock from each other while they hold row locks.
     request_threads: int = 8
+    # E-mail for notifications; None: notifications are shown in the app only.
+    smtp: SmtpSettings | None = None
 
 
 def load_settings() -> Settings:
@@ -50,6 +70,31 @@ def load_settings() -> Settings:
         solves_per_user=_count("MOBILIZE_SOLVES_PER_USER", 2),
         solves_per_operation=_count("MOBILIZE_SOLVES_PER_OPERATION", 4),
         request_threads=_count("MOBILIZE_REQUEST_THREADS", 8),
+        smtp=smtp_settings(),
+    )
+
+
+def smtp_settings() -> SmtpSettings | None:
+    """`MOBILIZE_SMTP_HOST` and its companions; None without a host (in-app only)."""
+    host = os.environ.get("MOBILIZE_SMTP_HOST")
+    if not host:
+        return None
+    security = os.environ.get("MOBILIZE_SMTP_SECURITY") or "starttls"
+    if security not in SMTP_SECURITIES:
+        raise InvalidInput(
+            f"MOBILIZE_SMTP_SECURITY={security!r}: one of {', '.join(SMTP_SECURITIES)}"
+        )
+    default_port = {"starttls": 587, "tls": 465, "none": 25}[security]
+    return SmtpSettings(
+        host=host,
+        port=_count("MOBILIZE_SMTP_PORT", default_port),
+        sender=os.environ.get("MOBILIZE_SMTP_FROM") or f"mobilize@{host}",
+        security=security,
+        username=os.environ.get("MOBILIZE_SMTP_USERNAME") or None,
+        password=os.environ.get("MOBILIZE_SMTP_PASSWORD") or None,
+        digest_every=float(_count("MOBILIZE_DIGEST_EVERY", 86_400)),
+        send_every=float(_count("MOBILIZE_SMTP_SEND_EVERY", 10)),
+        base_url=(os.environ.get("MOBILIZE_BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
     )
 
 

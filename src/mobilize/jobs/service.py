@@ -219,6 +219,14 @@ def _close(
     session.flush()
     entry = Entry(job.requested_by, None, f"job.{status}", "job", str(job.id), None, result)
     append(session, key, entry)
+    _tell_requester(session, job)
+
+
+def _tell_requester(session: Session, job: JobRecord) -> None:
+    """The job's requester finds it over in their queue (a notification, same transaction)."""
+    from mobilize.inbox.notify import note_job  # inbox reads the job table: one-way imports
+
+    note_job(session, job)
 
 
 def lock_job(session: Session, job_id: int) -> JobRecord:
@@ -234,6 +242,7 @@ def fail(session: Session, key: bytes, job_id: int, error: str) -> JobRecord:
         job.requested_by, None, "job.failed", "job", str(job_id), None, None, "failed", error
     )
     append(session, key, entry)
+    _tell_requester(session, job)
     return job
 
 

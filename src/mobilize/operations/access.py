@@ -119,3 +119,14 @@ def require_adopter(session: Session, actor: Actor, operation: Operation, number
     actions = plan_document(get_plan(session, operation, number)).actions or []
     units = [action.unit for action in actions]
     require_units_of_own(actor, operation, units, f"adopt plan {number} of {operation.name}")
+
+
+def may_adopt(session: Session, actor: Actor, operation: Operation, number: int) -> bool:
+    """`require_adopter` asked in advance (what a page offers, an inbox lists)."""
+    if is_lead_planner(actor, operation):
+        return True  # moves any unit: no need to read the plan's actions (a page's menu asks)
+    try:
+        require_adopter(session, actor, operation, number)
+    except Forbidden:
+        return False
+    return True

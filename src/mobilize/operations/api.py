@@ -34,6 +34,7 @@ from mobilize.operations.access import (
     require_reader,
     require_units_of_own,
 )
+from mobilize.operations.adoption import adoption_preview
 from mobilize.operations.models import Operation, OrderRecord, PlanRecord
 from mobilize.operations.orders import give_order, order_source, unit_orders
 from mobilize.operations.plans import (
@@ -252,8 +253,10 @@ def adopt(
     fingerprint: Fingerprint,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Adopt a proposed plan (planner): its actions become dated orders; the plan adopted
-    before is superseded. Only a proposed plan is adopted, so a repeat is refused (409)."""
+    """Adopt a plan (planner): its actions become dated orders; the plan adopted before is
+    superseded. A proposed plan, or a superseded one taken back (adopted again); the plan
+    adopted now is refused (409), so a repeat changes nothing. `GET .../adoption` says first
+    what it would change."""
 
     def work(session: Session) -> Answer:
         operation = find_operation(session, name)
@@ -393,3 +396,37 @@ def strength(
         )
 
     return audited(ctx, actor, "operation.read", ("operation", name), work)
+
+
+@router.get(
+    "/{name}/plans/{number}/adoption",
+    response_model=schemas.AdoptionPreviewOut,
+    responses=READ | problem_responses(409),
+)
+def adoption(
+    name: Name, number: PlanNumber, ctx: Context, actor: CurrentActor
+) -> schemas.AdoptionPreviewOut:
+    """What adopting the plan would change, for whoever may adopt it: the orders that end and
+    begin, the units whose holiday passes change, the shortfall against the adopted plan."""
+
+    def work(session: Session) -> schemas.AdoptionPreviewOut:
+        operation = _readable(session, actor, name)
+        require_adopter(session, actor, operation, number)
+        preview = adoption_preview(session, operation, number)
+        return schemas.AdoptionPreviewOut(
+            plan=preview.plan,
+            status=preview.status,
+            made_by=preview.made_by,
+            adopted=preview.adopted,
+            shortfall_person_days=preview.shortfall,
+            adopted_shortfall_person_days=preview.adopted_shortfall,
+            summary=preview.shortfall_words,
+            orders_ending=[schemas.AdoptionOrderOut(**asdict(o)) for o in preview.orders_ending],
+            orders_beginning=[
+                schemas.AdoptionOrderOut(**asdict(o)) for o in preview.orders_beginning
+            ],
+            orders_kept=preview.orders_kept,
+            passes=[schemas.PassChangeOut(**asdict(change)) for change in preview.passes],
+        )
+
+    return audited(ctx, actor, "plan.read", ("plan", f"{name}/plan {number}"), work)

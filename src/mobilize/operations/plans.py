@@ -79,6 +79,9 @@ def store_plan(
         key,
         Entry(actor, None, "plan.store", "plan", _name(operation, number), None, after),
     )
+    from mobilize.inbox.notify import note_plan  # inbox reads these rules: one-way imports
+
+    note_plan(session, operation, record)
     return record
 
 
@@ -137,14 +140,21 @@ def deployments_source(session: Session, operation: Operation) -> tuple[PlanDocu
     return plan_document(adopted), f"plan {adopted.number} (adopted)"
 
 
+# A proposed plan is adopted; a superseded one may be taken back (re-adopted): its actions
+# become orders again, and the plan adopted meanwhile is superseded in turn.
+ADOPTABLE = ("proposed", "superseded")
+
+
 def adopt_plan(
     session: Session, key: bytes, operation: Operation, number: int, actor: str = SYSTEM_ACTOR
 ) -> list[OrderRecord]:
     """The plan's actions become dated orders on the units; the plan adopted before it, and
-    its orders, are superseded."""
+    its orders, are superseded. A superseded plan may be adopted again."""
     plan = get_plan(session, operation, number)
-    if plan.status != "proposed":
-        raise Refused(f"plan {number} is {plan.status}; only a proposed plan is adopted")
+    if plan.status not in ADOPTABLE:
+        raise Refused(
+            f"plan {number} is {plan.status}; only a proposed or superseded plan is adopted"
+        )
     previous = adopted_plan(session, operation)
     if previous is not None:
         previous.status = "superseded"

@@ -139,3 +139,32 @@ class OrderOut(BaseModel):
     source: str = Field(description="`plan 2` or `by hand (username)`.")
     created_by: str
     created_at: datetime
+
+
+class AdoptionOrderOut(BaseModel):
+    on: date
+    unit: str
+    kind: str
+    location: str
+
+
+class PassChangeOut(BaseModel):
+    unit: str
+    before: int = Field(description="Person-days away on pass under the adopted plan.")
+    after: int = Field(description="Under the plan previewed.")
+
+
+class AdoptionPreviewOut(BaseModel):
+    """What adopting a plan would change (nothing is changed by reading it)."""
+
+    plan: int
+    status: str = Field(description="`proposed`, or `superseded` (adopted again).")
+    made_by: str
+    adopted: int | None = Field(description="The plan adopted now; null: none.")
+    shortfall_person_days: int
+    adopted_shortfall_person_days: int | None
+    summary: str = Field(description='"3,070 shortfall person-days against 0 in the adopted plan"')
+    orders_ending: list[AdoptionOrderOut]
+    orders_beginning: list[AdoptionOrderOut]
+    orders_kept: int
+    passes: list[PassChangeOut] = Field(description="Units whose passes change.")

@@ -160,3 +160,7 @@ def record_change(
     after = state_of(request)
     entry = Entry(actor.username, actor.agency, action, "request", request.number, before, after)
     append(session, key, Entry(**{**entry.__dict__, "detail": detail}))
+    # In the change's transaction: what the change put in someone's queue is told with it.
+    from mobilize.inbox.notify import note_request  # inbox reads these rules: one-way imports
+
+    note_request(session, request)

@@ -278,9 +278,15 @@ def _active_fill(session: Session, request: SupportRequest, unit_code: str) -> F
     return fill
 
 
+def keeps_own_fill(actor: Actor, fill: Fill) -> bool:
+    """The fill's own agency (its responders or planners) sets its statuses."""
+    agency = fill.agency.path
+    return actor.holds(Role.RESPONDER, agency) or actor.holds(Role.PLANNER, agency)
+
+
 def _require_fill_keeper(actor: Actor, request: SupportRequest, fill: Fill) -> None:
     agency = fill.agency.path
-    own = actor.holds(Role.RESPONDER, agency) or actor.holds(Role.PLANNER, agency)
+    own = keeps_own_fill(actor, fill)
     operation = request.operation
     lead = lead_agency(operation) if operation is not None else ""
     if own or (lead and actor.holds(Role.PLANNER, lead)):

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -23,8 +23,10 @@ from mobilize.auth.models import Role
 from mobilize.auth.sessions import SignedIn, check_form_token, signed_in
 from mobilize.core.db import session_scope
 from mobilize.core.errors import Unauthenticated
+from mobilize.web.menu import OPERATION_COOKIE, menu_for, page_operation
 
 SESSION_COOKIE = "mobilize_session"
+FLASH_COOKIE = "mobilize_done"  # what the last action did, for the page it lands on
 WEB_ROOT = Path(str(files("mobilize.web")))
 templates = Jinja2Templates(directory=WEB_ROOT / "templates")
 
@@ -98,13 +100,31 @@ def page(
         "form_token": who.form_token if who else "",
         "roles": sorted({role.value for _, role in who.actor.grants}) if who else [],
         "path": request.url.path,
+        "menu": menu_for(request, who, values) if who else None,
+        "flash": unquote(request.cookies.get(FLASH_COOKIE, "")) or None,
     }
-    return templates.TemplateResponse(request, template, values, status_code=status)
+    response = templates.TemplateResponse(request, template, values, status_code=status)
+    if values["flash"]:
+        response.delete_cookie(FLASH_COOKIE, path="/")  # shown once, on the page landed on
+    operation = page_operation(values)
+    if who and operation:
+        _set_cookie(response, OPERATION_COOKIE, quote(operation), 30 * 24 * 3600)
+    return response
 
 
-def see_other(location: str) -> RedirectResponse:
-    """After a POST: 303, so that reloading the page does not post again."""
-    return RedirectResponse(location, status_code=303)
+def see_other(location: str, message: str | None = None) -> RedirectResponse:
+    """After a POST: 303, so that reloading the page does not post again; `message` (what
+    was done) is shown once on the page landed on."""
+    response = RedirectResponse(location, status_code=303)
+    if message:
+        _set_cookie(response, FLASH_COOKIE, quote(message[:1000]), 300)
+    return response
+
+
+def _set_cookie(response: Response, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name, value, max_age=max_age, path="/", secure=True, httponly=True, samesite="strict"
+    )
 
 
 def sign_in_redirect(path: str) -> RedirectResponse:

@@ -23,14 +23,11 @@ from mobilize.jobs.plan_job import PLAN_JOB, plan_params
 from mobilize.jobs.schemas import job_out
 from mobilize.operations.access import (
     may_plan,
-    may_read,
-    require_adopter,
     require_planner,
     require_reader,
 )
 from mobilize.operations.models import Operation
 from mobilize.operations.plans import (
-    adopt_plan,
     compare_plans,
     deployments_source,
     get_plan,
@@ -91,17 +88,6 @@ def _day_in(operation: Operation, day: date | None) -> date:
     """The day asked for, else today, kept inside the operation's dates."""
     wanted = day or date.today()
     return min(max(wanted, operation.start), operation.end)
-
-
-@router.get("/", response_model=None)
-def home(request: Request, ctx: Context, who: User) -> RedirectResponse | HTMLResponse:
-    def work(session: Session) -> list[str]:
-        return [o.name for o in list_operations(session) if may_read(session, who.actor, o)]
-
-    names = audited(ctx, who.actor, "operation.read", ("operation", None), work)
-    if len(names) == 1:
-        return see_other(f"/operations/{names[0]}")
-    return page(request, "operations.html", who, names=names)
 
 
 @router.get("/operations/{name}", response_class=HTMLResponse)
@@ -310,22 +296,6 @@ def plan_page(
         timeline=plan_timeline(scenario, document),
         **values,
     )
-
-
-@router.post("/operations/{name}/plans/{number}/adopt")
-async def adopt(
-    name: Name, number: PlanNumber, request: Request, ctx: Context, who: User
-) -> RedirectResponse:
-    form = await posted_form(request)
-    checked(ctx, who, form, "plan.adopt", ("plan", f"{name}/plan {number}"))
-
-    def work(session: Session) -> None:
-        operation = find_operation(session, name)
-        require_adopter(session, who.actor, operation, number)
-        adopt_plan(session, ctx.audit_key, operation, number, who.actor.username)
-
-    audited(ctx, who.actor, "plan.adopt", ("plan", f"{name}/plan {number}"), work)
-    return see_other(f"/operations/{name}/plans/{number}")
 
 
 @router.get("/operations/{name}/passes", response_class=HTMLResponse)

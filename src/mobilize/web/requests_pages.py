@@ -7,7 +7,7 @@ from collections import defaultdict
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -34,6 +34,12 @@ from mobilize.requests.service import (
 )
 from mobilize.requests.states import REQUEST_STATUSES
 from mobilize.web.context import User, checked, page, posted_form, see_other
+from mobilize.web.decision_pages import (
+    CONFIRMED,
+    GUARDED,
+    confirm_request_action,
+    perform_request_action,
+)
 
 router = APIRouter(include_in_schema=False)
 M = TypeVar("M", bound=schemas.Strict)
@@ -191,18 +197,24 @@ def request_page(number: Number, request: Request, ctx: Context, who: User) -> H
 Action = Annotated[str, Path(pattern="^(" + "|".join(ACTIONS) + ")$")]
 
 
-@router.post("/requests/{number}/{action}")
+@router.post("/requests/{number}/{action}", response_model=None)
 async def act(
     number: Number, action: Action, request: Request, ctx: Context, who: User
-) -> RedirectResponse:
+) -> Response:
     """One action of the registry (`requests.actions.ACTIONS`) from the request page, at the
     revision the page showed (a change made meanwhile by someone else refuses it, as
-    `If-Match` does in the API); audited under the same name as the API's."""
+    `If-Match` does in the API); audited under the same name as the API's. Cancelling,
+    closing, signing and denying are confirmed first (`web.decision_pages`)."""
     form = await posted_form(request)
     chosen = ACTIONS[action]
     audit = chosen.audit_for(form.get("decision"))
     checked(ctx, who, form, audit, ("request", number))
     change = Change(number, _whole(form.get("revision"), "revision"))
+    if action in GUARDED:
+        payload = lambda: _payload(action, form)  # noqa: E731 (read inside the transaction)
+        if form.get("confirmed") != CONFIRMED:
+            return confirm_request_action(request, ctx, who, chosen, audit, change, payload, form)
+        return perform_request_action(ctx, who, chosen, audit, change, payload)
 
     def work(session: Session) -> object:
         payload = _payload(action, form)
