@@ -19,7 +19,13 @@ from mobilize.auth.sessions import SESSION_LIFETIME, SignedIn, sign_in, sign_out
 from mobilize.auth.throttle import attempt_sign_in
 from mobilize.core.db import session_scope
 from mobilize.core.errors import Forbidden, MobilizeError, TooManyAttempts, Unauthenticated
-from mobilize.web import admin_pages, operation_pages, request_form, requests_pages
+from mobilize.web import (
+    admin_pages,
+    operation_pages,
+    paper_pages,
+    request_form,
+    requests_pages,
+)
 from mobilize.web.context import (
     SESSION_COOKIE,
     WEB_ROOT,
@@ -157,6 +163,7 @@ def install_web(app: FastAPI) -> None:
     app.middleware("http")(add_security_headers)
     app.include_router(router)
     app.include_router(request_form.router)  # before /requests/{number}
+    app.include_router(paper_pages.router)
     app.include_router(requests_pages.router)
     app.include_router(operation_pages.router)
     app.include_router(admin_pages.router)
