@@ -424,8 +424,10 @@ def strength_download(
     who: User,
     on: Day = None,
     to: Day = None,
+    table: Annotated[str, Query(pattern="^(strength|caps|shortfalls)$")] = "strength",
 ) -> Response:
-    """The report of a day, or of a range of days, as CSV or XLSX."""
+    """The report of a day, or of a range of days, as CSV (`table`: the strength, the caps
+    with their headroom, or the shortfalls) or XLSX (a sheet each)."""
     if kind not in ("csv", "xlsx"):
         raise NotFound(f"the strength report comes as .csv or .xlsx, not .{kind}")
 
@@ -441,10 +443,12 @@ def strength_download(
         strength_on(stand.scenario, stand.plan, day, stand.source)
         for day in days_between(first, last)
     ]
-    filename = f"strength-{first}" + (f"-to-{last}" if last != first else "")
+    part = "" if table == "strength" or kind == "xlsx" else f"-{table}"
+    filename = f"strength{part}-{first}" + (f"-to-{last}" if last != first else "")
     disposition = {"Content-Disposition": f'attachment; filename="{filename}.{kind}"'}
     if kind == "csv":
-        return Response(strength_csv(reports), media_type="text/csv", headers=disposition)
+        text = strength_csv(reports, table)
+        return Response(text, media_type="text/csv", headers=disposition)
     return Response(
         strength_xlsx(reports),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
