@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from mobilize.core.db import session_scope
+from mobilize.requests.access import find_request
 from mobilize.requests.models import Approval, SupportRequest
 from mobilize.requests.papers import memos, resource_request
+from tests.conftest import run_cli
 from tests.requests.conftest import Demo
 
 NUMBER = "RFA-2018-0002"  # DHS to DoD, signed twice by the Secretary of Defense
@@ -89,13 +92,24 @@ def test_another_agency_gets_no_paper(client: TestClient, demo: Demo) -> None:
 
 
 def test_the_papers_read_what_was_signed(demo: Demo) -> None:
-    actor = demo.actors["dod.secdef"]
     with session_scope(demo.engine) as session:
-        paper = resource_request(session, actor, NUMBER)
-        decided = memos(session, actor, NUMBER)
+        request = find_request(session, NUMBER, lock=False)
+        paper = resource_request(session, request)
+        decided = memos(session, request)
     assert [memo.version for memo in decided] == [1, 2]
     assert decided[0].void
     assert not decided[1].void
     assert all(len(memo.criteria) == 6 for memo in decided)
     assert paper.lines[0].order_number == f"{NUMBER}-1"
     assert paper.version == 2
+
+
+@needs_pdftotext
+def test_the_command_line_prints_a_request_for_the_operator(
+    demo: Demo, database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("MOBILIZE_DATABASE_URL", database_url)
+    output = tmp_path / "memo.pdf"
+    assert run_cli("requests", "paper", NUMBER, "--paper", "approval-memo", "-o", str(output)) == 0
+    assert f"Decision on request for assistance {NUMBER}" in pdf_text(output.read_bytes())
+    assert run_cli("requests", "paper", NUMBER, "--paper", "nothing", "-o", str(output)) == 2

@@ -22,7 +22,7 @@ from mobilize.operations.requirements import as_signed
 from mobilize.papers import render
 from mobilize.requests import schemas
 from mobilize.requests.access import get_request
-from mobilize.requests.fulfilment import fulfilment
+from mobilize.requests.fulfilment import fulfilment_of
 from mobilize.requests.models import Approval, RequestLine, SupportRequest
 from mobilize.requests.queries import request_out
 
@@ -108,16 +108,15 @@ class Memo:
     cost_total: float | None = None
 
 
-def resource_request(session: Session, actor: Actor, number: str) -> ResourceRequest:
-    """The request as an ICS-213RR, for a user who may read it."""
-    request = get_request(session, actor, number)
+def resource_request(session: Session, request: SupportRequest) -> ResourceRequest:
+    """The request as an ICS-213RR (the caller has checked who may read it)."""
     shown = request_out(session, request)
     operation = request.operation
     names = _capability_names(request)
     places = _location_names(request)
     signed = [a for a in shown.approvals if not a.void]
     costs = {a.line: _line_cost(a.decision_package, a.line) for a in signed}
-    filled = {line.line: line for line in fulfilment(session, actor, number).lines}
+    filled = {line.line: line for line in fulfilment_of(session, request).lines}
     return ResourceRequest(
         number=request.number,
         incident=operation.name if operation else request.title,
@@ -175,10 +174,9 @@ def _order_line(
     )
 
 
-def memos(session: Session, actor: Actor, number: str) -> list[Memo]:
+def memos(session: Session, request: SupportRequest) -> list[Memo]:
     """Each signer's decisions on each version of the request as a memo, oldest first: the
     lines decided, the criteria as judged, the time of the last signature."""
-    request = get_request(session, actor, number)
     shown = request_out(session, request)
     current = shown.version_sha256  # a signature on any other version is void
     groups: dict[tuple[int, int], list[Approval]] = {}
@@ -284,14 +282,18 @@ def paper_html(
 ) -> str:
     """The request's `paper` (one of `PAPERS`) as a standalone HTML page, for a user who
     may read the request; `pdf_of` typesets it."""
+    return request_paper_html(session, get_request(session, actor, number), paper, links)
+
+
+def request_paper_html(
+    session: Session, request: SupportRequest, paper: str, links: dict[str, str] | None = None
+) -> str:
+    """`paper_html` of a request already read (the CLI reads as the operator)."""
     if paper == "ics-213rr":
-        return render.paper_html(
-            "ics_213rr.html", links, paper=resource_request(session, actor, number)
-        )
+        return render.paper_html("ics_213rr.html", links, paper=resource_request(session, request))
     if paper == "approval-memo":
-        return render.paper_html(
-            "approval_memo.html", links, number=number, memos=memos(session, actor, number)
-        )
+        shown = memos(session, request)
+        return render.paper_html("approval_memo.html", links, number=request.number, memos=shown)
     raise NotFound(f"no paper {paper!r}; a request prints as {' or '.join(PAPERS)}")
 
 
