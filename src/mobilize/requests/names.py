@@ -2,8 +2,9 @@
 
 The pages print "Military police (MP)", "San Diego Sector (SDC)" and "Department of Defense";
 people then type "military police", "San Diego", "dod". A typed value names a choice when it
-is, in any case, one of the choice's codes or its name; else when its words appear whole in
-exactly one name ("San Diego" in "San Diego Sector", "justice" in "Department of Justice").
+is the choice's code as stored; else when it is, in any case, one of its codes or its name;
+else when its words appear whole in exactly one name ("San Diego" in "San Diego Sector",
+"justice" in "Department of Justice").
 Two or more such names are refused as ambiguous, naming them: a request is never addressed
 by a guess. The API, the CLI and the pages read lines through here (`drafts`).
 """
@@ -54,8 +55,11 @@ def pick(kind: str, typed: str, choices: Sequence[Choice], where: str) -> str:
     `kind` ("capability") and `where` ("Border support 2018") word the refusal, which says
     what may be chosen, or which choices an ambiguous value could mean."""
     wanted = _folded(typed)
-    exact = [choice for choice in choices if _names_exactly(choice, wanted)]
-    found = exact or [choice for choice in choices if wanted and _names_in_words(choice, wanted)]
+    # The code itself, as stored, always names its own choice, even when another choice's
+    # name or alias reads the same in another case (`Army` and `DoD/Army`).
+    found = [choice for choice in choices if choice.code == typed.strip()]
+    found = found or [choice for choice in choices if _names_exactly(choice, wanted)]
+    found = found or [c for c in choices if wanted and _names_in_words(c, wanted)]
     if len(found) == 1:
         return found[0].code
     if found:
