@@ -4,6 +4,9 @@
 // that the names the server reads (lines-<row>-<field>) stay in order.
 (function () {
   "use strict";
+  // A refused filing: bring the summary of its problems into view and to the keyboard.
+  const summary = document.querySelector(".error-summary");
+  if (summary) summary.focus();
   const form = document.querySelector("form.request-form");
   if (!form) return;
   const box = form.querySelector(".lines");
