@@ -323,3 +323,18 @@ def test_a_sign_in_from_a_stale_form_comes_back_with_the_name_kept(
     assert "open the sign-in page again" in answer.text
     again = submit_sign_in(client, "dod.secdef", "pw-dod.secdef-1")
     assert again.status_code == 303
+
+
+def test_a_cancel_on_a_stale_page_says_so_and_keeps_the_reason(signed_in: SignIn) -> None:
+    path = _filed_and_submitted(signed_in)
+    requester = signed_in("dhs.requester")
+    token, revision = _read(requester, path)
+    assert _post(signed_in("doj.responder"), path, "respond", {"offer-1": "all"}).status_code == 303
+    answer = requester.post(
+        f"{path}/cancel",
+        data={"form_token": token, "revision": revision, "reason": "Covered by DHS staff"},
+    )
+    assert answer.status_code == 412
+    assert 'id="cancel-problem"' in answer.text
+    assert 'value="Covered by DHS staff"' in answer.text
+    assert 'data-testid="request-status">submitted<' in answer.text
