@@ -10,7 +10,8 @@ from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from mobilize.api.context import Context, audited
+from mobilize.api.context import ApiContext, Context, audited
+from mobilize.auth.service import Actor
 from mobilize.operations.access import require_reader
 from mobilize.operations.plans import get_plan, plan_document
 from mobilize.operations.service import find_operation
@@ -46,7 +47,9 @@ def request_paper(number: Number, paper: Paper, ctx: Context, who: User) -> HTML
     return HTMLResponse(_request_paper(ctx, who.actor, number, paper, links))
 
 
-def _request_paper(ctx: Any, actor: Any, number: str, paper: str, links: dict[str, str]) -> str:
+def _request_paper(
+    ctx: ApiContext, actor: Actor, number: str, paper: str, links: dict[str, str]
+) -> str:
     def work(session: Session) -> str:
         return paper_html(session, actor, number, paper, links)
 

@@ -10,6 +10,7 @@ or "SDC" alike, in the browser and in the API.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,7 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mobilize.api.context import Context, audited
+from mobilize.api.context import ApiContext, Context, audited
 from mobilize.auth.sessions import SignedIn
 from mobilize.core.errors import InvalidInput, Refused
 from mobilize.operations.access import may_read
@@ -133,7 +134,10 @@ def _filled(rows: list[dict[str, str]]) -> list[int]:
     return [index for index, row in enumerate(rows) if any(row.values())]
 
 
-def _form_name(filed_rows: list[int]) -> Any:
+FormName = Callable[[tuple[int | str, ...]], str]
+
+
+def _form_name(filed_rows: list[int]) -> FormName:
     """Pydantic's location of a problem (`lines`, 2, `personnel`) as the field's name on the
     form (`lines-5-personnel`: line 2 filed is the form's row 5 when rows were left blank)."""
 
@@ -164,7 +168,7 @@ def _draft(
 
 
 def _name_problems(
-    ctx: Any, who: SignedIn, operation_name: str | None, rows: list[dict[str, str]]
+    ctx: ApiContext, who: SignedIn, operation_name: str | None, rows: list[dict[str, str]]
 ) -> dict[str, str]:
     """The capabilities, locations and agencies the service would not understand, found
     before filing so that they are shown with every other mistake."""
@@ -193,7 +197,7 @@ def _position(order: list[str], name: str) -> int:
 
 def _form(
     request: Request,
-    ctx: Any,
+    ctx: ApiContext,
     who: SignedIn,
     values: dict[str, str],
     count: int,
