@@ -206,6 +206,17 @@ EXPECTED: dict[Key, Expected] = {
         admin=PARTIES,
         anonymous=401,
     ),
+    **route(
+        "GET",
+        "/api/requests/{number}/{paper}.pdf",
+        requester=PARTIES,
+        responder=PARTIES,
+        approver=PARTIES,
+        planner=PARTIES,
+        viewer=PARTIES,
+        admin=PARTIES,
+        anonymous=401,
+    ),
     # The requester's side: editing a draft, submitting, amending, cancelling.
     **route(
         "PATCH",
@@ -634,6 +645,7 @@ EXERCISES: dict[tuple[str, str], Callable[[Workflow], Attempt]] = {
     ("GET", "/api/requests/{number}/history"): _read("history"),
     ("GET", "/api/requests/{number}/fulfilment"): _read("fulfilment"),
     ("GET", "/api/requests/{number}/decision-package"): _read("decision-package"),
+    ("GET", "/api/requests/{number}/{paper}.pdf"): _read("ics-213rr.pdf"),
     ("PATCH", "/api/requests/{number}"): _write("draft", "", {"title": "Retitled"}),
     ("POST", "/api/requests/{number}/submit"): _write("draft", "submit"),
     ("POST", "/api/requests/{number}/amendments"): _write(

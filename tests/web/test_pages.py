@@ -119,30 +119,6 @@ def test_a_request_page_offers_only_the_users_actions(signed_in: SignIn) -> None
     assert "Nothing at this stage" in responder
 
 
-def test_filing_shows_the_messages_beside_the_fields(signed_in: SignIn) -> None:
-    client = signed_in("dhs.requester")
-    token = form_token(client.get("/requests/new").text)
-    answer = client.post(
-        "/requests/new",
-        data={
-            "form_token": token,
-            "title": "",
-            "justification": "Officers",
-            "lines-0-capability": "LEO",
-            "lines-0-personnel": "many",
-            "lines-0-location": "SDC",
-            "lines-0-starts_on": "2018-12-05",
-            "lines-0-ends_on": "2018-12-01",
-            "lines-0-supporting_agency": "DOJ",
-        },
-    )
-    assert answer.status_code == 422
-    assert re.search(r'id="title-error">[^<]*at least 1 character', answer.text)
-    assert re.search(r'id="lines-0-personnel-error">[^<]*valid integer', answer.text)
-    assert 'value="Officers"' not in answer.text  # a textarea keeps it as its content
-    assert ">Officers</textarea>" in answer.text
-
-
 def test_a_planner_runs_a_plan_and_adopts_it_and_the_dashboard_shows_it(
     signed_in: SignIn, site: Site
 ) -> None:

@@ -58,13 +58,15 @@ def _file_request(page: Page) -> str:
     lines = [(agency, "LEO", "civilian", 10) for agency in DEPARTMENTS]
     lines.append(("DoD", "MP", "active", 20))
     for index, (agency, capability, component, personnel) in enumerate(lines, start=1):
-        page.get_by_label(f"Line {index} capability").fill(capability)
-        page.get_by_label(f"Line {index} component").select_option(component)
-        page.get_by_label(f"Line {index} personnel").fill(str(personnel))
-        page.get_by_label(f"Line {index} location").fill("ELC")
-        page.get_by_label(f"Line {index} from").fill("2018-12-20")
-        page.get_by_label(f"Line {index} to").fill("2019-01-10")
-        page.get_by_label(f"Line {index} addressed to").fill(agency)
+        if index > 1:
+            page.get_by_role("button", name="Add a line").click()
+        page.get_by_label(f"Line {index} Capability", exact=True).select_option(capability)
+        page.get_by_label(f"Line {index} Component", exact=True).select_option(component)
+        page.get_by_label(f"Line {index} Personnel", exact=True).fill(str(personnel))
+        page.get_by_label(f"Line {index} Location", exact=True).select_option("ELC")
+        page.get_by_label(f"Line {index} From", exact=True).fill("2018-12-20")
+        page.get_by_label(f"Line {index} To", exact=True).fill("2019-01-10")
+        page.get_by_label(f"Line {index} Addressed to", exact=True).select_option(agency)
     page.get_by_role("button", name="File the draft").click()
     expect(page.get_by_test_id("request-status")).to_have_text("draft")
     page.get_by_role("button", name="Submit to the supporting agencies").click()

@@ -131,7 +131,10 @@ def install_problem_handlers(app: FastAPI, page_error: PageError | None = None) 
         status = status_of(error)
         if page_error is not None and not _is_api(request):
             return page_error(request, status, error.message)
-        return problem(status, error.message, request, retry_after=retry_after_of(error))
+        # Each problem by its field (`InvalidFields`, or a rule that names the field it is on).
+        fields = error.fields
+        errors = [{"loc": path.split("."), "msg": m} for path, m in fields.items()] or None
+        return problem(status, error.message, request, errors, retry_after_of(error))
 
     async def on_invalid(request: Request, error: Exception) -> Response:
         assert isinstance(error, RequestValidationError)

@@ -14,9 +14,12 @@ class MobilizeError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        # The input fields the error is about, by path (`lines.0.location`) -> what is wrong
+        # there: a form shows each beside its field, the API lists them in `errors`.
+        self.fields = fields or {}
 
 
 class NotFound(MobilizeError):
@@ -64,6 +67,15 @@ class InvalidInput(MobilizeError):
     """Input that is well formed but not acceptable (an unknown agency, dates out of order)."""
 
     exit_code = 2
+
+
+class InvalidFields(InvalidInput):
+    """Input refused field by field: every problem found, keyed by the field's path
+    (`lines.0.location`), so that a form shows each beside its field and the API lists them."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        summary = "; ".join(f"{path}: {message}" for path, message in fields.items())
+        super().__init__(summary, fields)
 
 
 class InvalidPlan(MobilizeError):

@@ -10,7 +10,9 @@ could not store a NUL anyway. Each refusal is a 422 naming the field.
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator
@@ -26,8 +28,52 @@ def _not_a_boolean(value: object) -> object:
     return value
 
 
+# "1,200" as the pages print it, or "1 200": thousands grouped by commas or blanks, in threes.
+GROUPED = re.compile(r"^\s*\d{1,3}(?:([, ])\d{3})?(?:\1\d{3})*\s*$")
+
+
+def _typed_count(value: object) -> object:
+    """A count as people type it: `1,200` or `1 200` is 1200. Anything else goes on to the
+    integer check unchanged, which refuses `1.5`, `many` and `1,20`."""
+    value = _not_a_boolean(value)
+    if isinstance(value, str) and GROUPED.match(value):
+        return int(re.sub(r"[, ]", "", value))
+    return value
+
+
 WholeNumber = Annotated[int, BeforeValidator(_not_a_boolean)]
+Count = Annotated[int, BeforeValidator(_typed_count)]
 Number = Annotated[float, BeforeValidator(_not_a_boolean)]
+
+# The forms of a date people type, beside ISO 8601 (2018-12-20): the US order of the forms
+# they fill (12/20/2018) and the military and civil written forms (20 Dec 2018, 20 December
+# 2018, Dec 20, 2018). Day/month/year with slashes is not read: 03/04/2018 would be ambiguous.
+DAY_FORMATS = ("%m/%d/%Y", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%b %d %Y")
+DAY_EXAMPLES = "2018-12-20, 12/20/2018 or 20 Dec 2018"
+
+
+def read_day(text: str) -> date | None:
+    """`text` as a date in one of the accepted forms (ISO or `DAY_FORMATS`), else None."""
+    cleaned = " ".join(text.split())
+    try:
+        return date.fromisoformat(cleaned)
+    except ValueError:
+        pass
+    for form in DAY_FORMATS:
+        try:
+            return datetime.strptime(cleaned, form).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _typed_day(value: object) -> object:
+    if isinstance(value, str):
+        return read_day(value) or value  # unread text fails the date check with its own type
+    return value
+
+
+TypedDay = Annotated[date, BeforeValidator(_typed_day)]
 
 
 def _refuse_hidden(text: str, allowed: frozenset[str]) -> str:

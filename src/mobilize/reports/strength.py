@@ -8,6 +8,7 @@ units deployed on the operation's start, staying to its end).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from io import BytesIO
@@ -137,10 +138,11 @@ def days_between(first: date, last: date) -> list[date]:
     return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
 
 
+Row = tuple[date | str | int, ...]
 STRENGTH_COLUMNS = ("date", "component", "capability", "location", "deployed", "on_pass", "present")
 
 
-def strength_rows(reports: list[StrengthReport]) -> list[tuple[date, str, str, str, int, int, int]]:
+def strength_rows(reports: list[StrengthReport]) -> list[Row]:
     return [
         (r.day, r.component, r.capability, r.location, r.deployed, r.on_pass, r.present)
         for report in reports
@@ -148,22 +150,59 @@ def strength_rows(reports: list[StrengthReport]) -> list[tuple[date, str, str, s
     ]
 
 
-def strength_csv(reports: list[StrengthReport]) -> str:
-    lines = [",".join(STRENGTH_COLUMNS)]
-    lines += [",".join(str(value) for value in row) for row in strength_rows(reports)]
+CAP_COLUMNS = ("date", "component", "deployed", "cap", "headroom")
+SHORTFALL_COLUMNS = ("date", "location", "capability", "required", "present", "short")
+
+
+def cap_rows(reports: list[StrengthReport]) -> list[Row]:
+    """Each cap in force each day: the capped component deployed, the cap, the headroom
+    (negative: over the cap)."""
+    return [
+        (c.day, c.component, c.deployed, c.limit, c.limit - c.deployed)
+        for report in reports
+        for c in report.caps
+    ]
+
+
+def shortfall_rows(reports: list[StrengthReport]) -> list[Row]:
+    """Each requirement short of people on a day: where, what, required, present, short."""
+    return [
+        (n.day, n.location, n.capability, n.required, n.present, n.short)
+        for report in reports
+        for n in report.needs
+        if n.short > 0
+    ]
+
+
+# The tables of a strength export: the strength itself, then the caps and the shortfalls.
+TABLES: dict[str, tuple[tuple[str, ...], Callable[[list[StrengthReport]], list[Row]]]] = {
+    "strength": (STRENGTH_COLUMNS, strength_rows),
+    "caps": (CAP_COLUMNS, cap_rows),
+    "shortfalls": (SHORTFALL_COLUMNS, shortfall_rows),
+}
+
+
+def strength_csv(reports: list[StrengthReport], table: str = "strength") -> str:
+    """One table of the export (`TABLES`) as CSV: by default the strength."""
+    columns, rows_of = TABLES[table]
+    lines = [",".join(columns)]
+    lines += [",".join(str(value) for value in row) for row in rows_of(reports)]
     return "\n".join(lines) + "\n"
 
 
 def strength_xlsx(reports: list[StrengthReport]) -> bytes:
-    """The same rows as the CSV, in a workbook: dates as date cells, numbers as numbers."""
+    """Every table of the export, a sheet each (strength, caps, shortfalls): dates as date
+    cells, numbers as numbers."""
     book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "strength"
-    sheet.append(list(STRENGTH_COLUMNS))
-    for row in strength_rows(reports):
-        sheet.append(list(row))
-        sheet.cell(sheet.max_row, 1).number_format = "yyyy-mm-dd"
+    first = book.active
+    assert first is not None
+    book.remove(first)
+    for title, (columns, rows_of) in TABLES.items():
+        sheet = book.create_sheet(title)
+        sheet.append(list(columns))
+        for row in rows_of(reports):
+            sheet.append(list(row))
+            sheet.cell(sheet.max_row, 1).number_format = "yyyy-mm-dd"
     out = BytesIO()
     book.save(out)
     return out.getvalue()

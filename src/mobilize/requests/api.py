@@ -8,7 +8,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
@@ -25,7 +25,8 @@ from mobilize.api.context import (
 )
 from mobilize.api.problems import problem_responses
 from mobilize.auth.service import Actor
-from mobilize.requests import queries, schemas, service
+from mobilize.papers.render import pdf_of
+from mobilize.requests import papers, queries, schemas, service
 from mobilize.requests.actions import ACTIONS
 from mobilize.requests.fills import move_fill
 from mobilize.requests.fulfilment import fill_shown
@@ -37,6 +38,7 @@ from mobilize.requests.states import REQUEST_STATUSES
 
 router = APIRouter(prefix="/api/requests", tags=["requests"])
 Number = Annotated[str, Path(pattern=r"^RFA-\d{4}-\d{4,6}$", description="e.g. RFA-2018-0001")]
+Paper = Annotated[Literal["ics-213rr", "approval-memo"], Path(description="Which paper.")]
 READ_PROBLEMS = problem_responses(401, 403, 404, 422)
 WRITE_PROBLEMS = problem_responses(401, 403, 404, 409, 412, 422, 428)
 # A body that is not text at all is refused before it is read as JSON (which would be 422).
@@ -431,6 +433,24 @@ class DecisionPackage(BaseModel):
     number: str
     version: int
     package: dict[str, Any]
+
+
+@router.get(
+    "/{number}/{paper}.pdf",
+    response_class=Response,
+    responses=READ_PROBLEMS | {200: {"content": {"application/pdf": {}}}},
+)
+def paper_pdf(number: Number, paper: Paper, ctx: Context, actor: CurrentActor) -> Response:
+    """The request printed: `ics-213rr` (the NIMS resource request form) or `approval-memo`
+    (each decision as a memorandum: lines, criteria, signer, time, the version's SHA-256)."""
+
+    def work(session: Session) -> str:
+        return papers.paper_html(session, actor, number, paper)
+
+    html = audited(ctx, actor, "request.read", ("request", number), work)
+    filename = papers.paper_filename(number, paper)
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return Response(pdf_of(html), media_type="application/pdf", headers=headers)
 
 
 @router.get("/{number}/decision-package", response_model=DecisionPackage, responses=READ_PROBLEMS)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,6 +17,7 @@ from mobilize.cli_support import open_engine, parse_date, stdout
 from mobilize.core.db import session_scope
 from mobilize.core.errors import InvalidInput
 from mobilize.operations.service import get_operation
+from mobilize.papers.render import pdf_of
 from mobilize.requests import schemas
 from mobilize.requests.access import find_request
 from mobilize.requests.fulfilment import (
@@ -25,14 +27,38 @@ from mobilize.requests.fulfilment import (
     support_report,
     support_rows,
 )
+from mobilize.requests.papers import PAPERS, request_paper_html
 
-requests_app = typer.Typer(help="Requests for assistance: fulfilment.", no_args_is_help=True)
+requests_app = typer.Typer(
+    help="Requests for assistance: fulfilment, papers.", no_args_is_help=True
+)
 FORMATS = ("table", "json", "csv")
 OnOption = Annotated[
     str | None,
     typer.Option("--on", help="The day counted (YYYY-MM-DD); default today within the operation."),
 ]
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")]
+
+
+@requests_app.command("paper")
+def requests_paper(
+    number: str,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The PDF (or .html) to write.")],
+    paper: Annotated[
+        str, typer.Option("--paper", help="ics-213rr (the resource request) or approval-memo.")
+    ] = "ics-213rr",
+) -> None:
+    """Print a request: the ICS-213RR, or each decision as a memo; PDF, or HTML when the
+    output ends in .html."""
+    if paper not in PAPERS:
+        raise InvalidInput(f"--paper: one of {', '.join(PAPERS)}, not {paper!r}")
+    with session_scope(open_engine()) as session:
+        html = request_paper_html(session, find_request(session, number, lock=False), paper)
+    if output.suffix == ".html":
+        output.write_text(html, encoding="utf-8")
+    else:
+        output.write_bytes(pdf_of(html))
+    stdout.print(f"{number}: {paper} written to {output}")
 
 
 @requests_app.command("fulfilment")

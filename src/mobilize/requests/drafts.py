@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from mobilize.agencies.models import Agency
 from mobilize.agencies.service import find_agency
 from mobilize.auth.models import Role
 from mobilize.auth.service import Actor, covers
-from mobilize.core.errors import InvalidInput, NotFound, Refused
+from mobilize.core.errors import InvalidFields, InvalidInput, Refused
 from mobilize.operations.access import may_read
 from mobilize.operations.models import Operation
 from mobilize.requests import schemas
@@ -24,6 +26,12 @@ from mobilize.requests.access import (
 )
 from mobilize.requests.content import criteria_for
 from mobilize.requests.models import RequestLine, RequestNumberCounter, SupportRequest
+from mobilize.requests.names import (
+    agency_choices,
+    capability_choices,
+    location_choices,
+    pick,
+)
 from mobilize.requests.states import RequestStatus
 
 DEFAULT_LAW_ENFORCEMENT = ("LEO",)
@@ -79,14 +87,12 @@ def edit_request(
 def _lines(
     session: Session, request: SupportRequest, drafts: list[schemas.LineDraft]
 ) -> list[RequestLine]:
+    """The lines, their capability, location and agency read as the codes they name; every
+    name not understood in any line is refused at once (`InvalidFields`), then the rules."""
+    named = read_line_names(session, request.operation, drafts)
     lines = []
-    for position, draft in enumerate(drafts, start=1):
-        try:
-            agency = find_agency(session, draft.supporting_agency)
-        except NotFound as unknown:
-            raise InvalidInput(f"line {position}: {unknown.message}") from None
+    for position, (draft, agency) in enumerate(named, start=1):
         _check_addressee(request, position, agency.path, draft)
-        _check_in_operation(request.operation, position, draft)
         lines.append(
             RequestLine(
                 position=position,
@@ -104,43 +110,82 @@ def _lines(
     return lines
 
 
+def read_line_names(
+    session: Session, operation: Operation | None, drafts: list[schemas.LineDraft]
+) -> list[tuple[schemas.LineDraft, Agency]]:
+    """Each line with the codes its typed names stand for and its agency; `InvalidFields`
+    with every name not understood (`lines.0.location`: why), all lines at once."""
+    problems: dict[str, str] = {}
+    named = []
+    for index, draft in enumerate(drafts):
+        read = line_name_problems(session, operation, draft.model_dump(), problems, index)
+        agency = _agency_or_none(session, read["supporting_agency"])
+        named.append((draft.model_copy(update=read), agency))
+    if problems:
+        raise InvalidFields(problems)
+    return [(draft, agency) for draft, agency in named if agency is not None]
+
+
+def line_name_problems(
+    session: Session,
+    operation: Operation | None,
+    line: dict[str, object],
+    problems: dict[str, str],
+    index: int,
+) -> dict[str, str]:
+    """The line's capability, location and agency as codes (what could be read of them);
+    what could not be read is added to `problems` under `lines.<index>.<field>`. Pages call
+    it on a form that fails other checks too, so that every mistake is shown at once."""
+    readers: dict[str, Callable[[str], str]] = {
+        "supporting_agency": lambda typed: pick_agency(session, typed)
+    }
+    if operation is not None:
+        readers["capability"] = lambda typed: pick(
+            "capability", typed, capability_choices(operation), operation.name
+        )
+        readers["location"] = lambda typed: pick(
+            "location", typed, location_choices(operation), operation.name
+        )
+    read: dict[str, str] = {}
+    for field, reader in readers.items():
+        typed = line.get(field)
+        if not isinstance(typed, str) or not typed.strip():
+            continue
+        try:
+            read[field] = reader(typed)
+        except InvalidInput as unknown:
+            problems[f"lines.{index}.{field}"] = unknown.message
+    return read
+
+
+def pick_agency(session: Session, typed: str) -> str:
+    """The path of the agency `typed` names: its path, code or name, in any case."""
+    return pick("agency", typed, agency_choices(session), "the agency tree")
+
+
+def _agency_or_none(session: Session, path: str | None) -> Agency | None:
+    return find_agency(session, path) if path is not None else None
+
+
 def _check_addressee(
     request: SupportRequest, position: int, agency: str, draft: schemas.LineDraft
 ) -> None:
     requesting = request.requesting_agency.path
+    field = f"lines.{position - 1}."
     if covers(requesting, agency) or covers(agency, requesting):
-        raise Refused(
-            f"line {position}: addressed to {agency}, the requester's own agency line; "
+        own = (
+            f"addressed to {agency}, the requester's own agency line; "
             "a request asks other agencies, and nobody approves their own request"
         )
+        raise Refused(f"line {position}: {own}", {field + "supporting_agency": own})
     law_enforcement = draft.capability in _law_enforcement(request)
     if law_enforcement and covers(MILITARY_DEPARTMENT, agency) and draft.component != "guard":
-        raise Refused(
-            f"line {position}: {draft.capability} is law enforcement, which active-duty "
-            "forces may not do (Posse Comitatus Act); address it to DoD only for guard "
-            "forces (component: guard), or to a civilian department"
+        why = (
+            f"{draft.capability} is law enforcement, which active-duty forces may not do "
+            "(Posse Comitatus Act); address it to DoD only for guard forces (component: "
+            "guard), or to a civilian department"
         )
-
-
-def _check_in_operation(
-    operation: Operation | None, position: int, draft: schemas.LineDraft
-) -> None:
-    """A line of an operation's request asks for one of its capabilities at one of its
-    locations: once approved, it is a requirement the operation's planner must meet."""
-    if operation is None:
-        return
-    locations = [location.code for location in operation.locations]
-    if draft.location not in locations:
-        raise InvalidInput(
-            f"line {position}: location {draft.location!r} is not one of {operation.name}'s "
-            f"({', '.join(locations)})"
-        )
-    capabilities = [capability.code for capability in operation.capabilities]
-    if draft.capability not in capabilities:
-        raise InvalidInput(
-            f"line {position}: capability {draft.capability!r} is not one of "
-            f"{operation.name}'s ({', '.join(capabilities)})"
-        )
+        raise Refused(f"line {position}: {why}", {field + "component": why})
 
 
 def _law_enforcement(request: SupportRequest) -> tuple[str, ...]:

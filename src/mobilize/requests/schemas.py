@@ -5,9 +5,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
-from mobilize.core.inputs import OneLine, WholeNumber
+from mobilize.core.inputs import Count, OneLine, TypedDay, WholeNumber
 from mobilize.core.inputs import Prose as ProseText
 from mobilize.requests.states import FillStatus
 
@@ -25,9 +34,11 @@ Code = Annotated[
     Field(min_length=1, max_length=100, pattern=r"^[^\s\x00]([^\x00\n]*[^\s\x00])?$"),
     OneLine,
 ]
-Personnel = Annotated[WholeNumber, Field(ge=1, le=1_000_000)]
+# Counts and days as people type them too ("1,200"; "12/20/2018", "20 Dec 2018"): the pages
+# and the API read them alike (`core.inputs`).
+Personnel = Annotated[Count, Field(ge=1, le=1_000_000)]
 LineNumber = Annotated[WholeNumber, Field(ge=1, le=10_000)]
-Day = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2200, 12, 31))]
+Day = Annotated[TypedDay, Field(ge=date(1900, 1, 1), le=date(2200, 12, 31))]
 
 
 def _in_utc(moment: datetime) -> datetime:
@@ -54,11 +65,19 @@ class LineDraft(Strict):
     ends_on: Day
     supporting_agency: Code = Field(description="Agency path, e.g. `DOJ` or `DoD`.")
 
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> LineDraft:
-        if self.ends_on < self.starts_on:
-            raise ValueError(f"ends_on {self.ends_on} is before starts_on {self.starts_on}")
-        return self
+    @field_validator("ends_on")
+    @classmethod
+    def _dates_in_order(cls, ends_on: date, info: ValidationInfo) -> date:
+        # A field's check, not the model's: it runs (and is reported on the end date) even
+        # when another field of the line is wrong, so that a form shows every mistake at once.
+        starts_on = info.data.get("starts_on")
+        if starts_on is not None and ends_on < starts_on:
+            raise PydanticCustomError(
+                "dates_out_of_order",
+                "ends_on {ends_on} is before starts_on {starts_on}",
+                {"ends_on": str(ends_on), "starts_on": str(starts_on)},
+            )
+        return ends_on
 
 
 class RequestDraft(Strict):

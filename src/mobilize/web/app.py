@@ -24,6 +24,8 @@ from mobilize.web import (
     decision_pages,
     inbox_pages,
     operation_pages,
+    paper_pages,
+    request_form,
     requests_pages,
 )
 from mobilize.web.context import (
@@ -78,21 +80,33 @@ async def sign_in_post(request: Request, ctx: Context) -> HTMLResponse | Redirec
     try:
         run_audited(ctx.engine, ctx.audit_key, from_this_browser, attempt)
         token, _ = attempt_sign_in(ctx.engine, source_of(request), username, start)
-    except (Unauthenticated, TooManyAttempts) as refused:
-        return page(
-            request,
-            "sign_in.html",
-            None,
-            401 if isinstance(refused, Unauthenticated) else 429,
-            next=target,
-            token=expected,
-            error=refused.message,
-            username=username,
-        )
+    except (Unauthenticated, TooManyAttempts, Forbidden) as refused:
+        return _sign_in_again(request, refused, target, username)
     signed = see_other(target)
     _set_cookie(request, signed, SESSION_COOKIE, token, int(SESSION_LIFETIME.total_seconds()))
     signed.delete_cookie(SIGN_IN_COOKIE, path="/")
     return signed
+
+
+def _sign_in_again(
+    request: Request, refused: MobilizeError, target: str, username: str
+) -> HTMLResponse:
+    """The sign-in form again, the user name kept, with the reason and a fresh form token
+    (a form from another browser or an expired one is simply offered anew)."""
+    form_token = secrets.token_urlsafe(32)
+    status = {Unauthenticated: 401, TooManyAttempts: 429}.get(type(refused), 403)
+    response = page(
+        request,
+        "sign_in.html",
+        None,
+        status,
+        next=target,
+        token=form_token,
+        error=refused.message,
+        username=username,
+    )
+    _set_cookie(request, response, SIGN_IN_COOKIE, form_token, max_age=3600)
+    return response
 
 
 @router.post("/sign-out")
@@ -152,6 +166,8 @@ def install_web(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(inbox_pages.router)
     app.include_router(decision_pages.router)
+    app.include_router(request_form.router)  # before /requests/{number}
+    app.include_router(paper_pages.router)
     app.include_router(requests_pages.router)
     app.include_router(operation_pages.router)
     app.include_router(admin_pages.router)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from mobilize.api.context import Context, audited
+from mobilize.api.context import ApiContext, Context, audited
 from mobilize.audit.service import records_for, verify_trail
 from mobilize.auth.sessions import SignedIn
 from mobilize.core.errors import InvalidInput, NotFound
@@ -56,6 +56,7 @@ from mobilize.web.charts import (
     strength_figure,
 )
 from mobilize.web.context import WEB_ROOT, User, checked, page, posted_form, see_other
+from mobilize.web.forms import summary
 
 router = APIRouter(include_in_schema=False)
 Name = Annotated[str, Path(pattern=r"^[^\x00/]{1,200}$")]
@@ -150,6 +151,20 @@ def _outline(scenario: Scenario) -> list[list[tuple[float, float]]]:
 
 @router.get("/operations/{name}/plans", response_class=HTMLResponse)
 def plans(name: Name, request: Request, ctx: Context, who: User) -> HTMLResponse:
+    return _plans_page(request, ctx, who, name, {}, {})
+
+
+def _plans_page(
+    request: Request,
+    ctx: ApiContext,
+    who: SignedIn,
+    name: str,
+    kept: dict[str, str],
+    errors: dict[str, str],
+) -> HTMLResponse:
+    """The plans, with the forms to run one and compare two; refused, with the problems
+    beside their fields and what was chosen or typed kept."""
+
     def work(session: Session) -> dict[str, Any]:
         operation = find_operation(session, name)
         require_reader(session, who.actor, operation)
@@ -159,15 +174,32 @@ def plans(name: Name, request: Request, ctx: Context, who: User) -> HTMLResponse
         }
 
     values = audited(ctx, who.actor, "operation.read", ("operation", name), work)
-    return page(request, "plans.html", who, name=name, **values)
+    status = 422 if errors else 200
+    shown = summary(errors, {})
+    return page(
+        request,
+        "plans.html",
+        who,
+        status,
+        name=name,
+        kept=kept,
+        errors=errors,
+        error_summary=shown,
+        **values,
+    )
 
 
-@router.post("/operations/{name}/plans")
-async def run_plan(name: Name, request: Request, ctx: Context, who: User) -> RedirectResponse:
+@router.post("/operations/{name}/plans", response_model=None)
+async def run_plan(
+    name: Name, request: Request, ctx: Context, who: User
+) -> RedirectResponse | HTMLResponse:
     """Plan the operation as it stands: a job, followed live on its page."""
     form = await posted_form(request)
     checked(ctx, who, form, "plan.run", ("operation", name))
-    limit = _number(form.get("time_limit") or "60", "time limit", 1, 600)
+    try:
+        limit = _number(form.get("time_limit") or "60", "time limit", 1, 600)
+    except InvalidInput as invalid:
+        return _plans_page(request, ctx, who, name, form, {"time_limit": invalid.message})
 
     def work(session: Session) -> int:
         operation = find_operation(session, name)
@@ -243,9 +275,15 @@ def compare(
     request: Request,
     ctx: Context,
     who: User,
-    first: Annotated[int, Query(ge=1)],
-    second: Annotated[int, Query(ge=1)],
+    first: Annotated[int | None, Query(ge=1)] = None,
+    second: Annotated[int | None, Query(ge=1)] = None,
 ) -> HTMLResponse:
+    """Two plans side by side; with one or none chosen, the plans page again, saying so."""
+    if first is None or second is None:
+        chosen = {k: str(v) for k, v in (("first", first), ("second", second)) if v}
+        missing = "Choose a plan in each column: the first and the second to compare"
+        return _plans_page(request, ctx, who, name, chosen, {"compare-problem": missing})
+
     def work(session: Session) -> Any:
         operation = find_operation(session, name)
         require_reader(session, who.actor, operation)
@@ -356,8 +394,10 @@ def strength_download(
     who: User,
     on: Day = None,
     to: Day = None,
+    table: Annotated[str, Query(pattern="^(strength|caps|shortfalls)$")] = "strength",
 ) -> Response:
-    """The report of a day, or of a range of days, as CSV or XLSX."""
+    """The report of a day, or of a range of days, as CSV (`table`: the strength, the caps
+    with their headroom, or the shortfalls) or XLSX (a sheet each)."""
     if kind not in ("csv", "xlsx"):
         raise NotFound(f"the strength report comes as .csv or .xlsx, not .{kind}")
 
@@ -373,10 +413,12 @@ def strength_download(
         strength_on(stand.scenario, stand.plan, day, stand.source)
         for day in days_between(first, last)
     ]
-    filename = f"strength-{first}" + (f"-to-{last}" if last != first else "")
+    part = "" if table == "strength" or kind == "xlsx" else f"-{table}"
+    filename = f"strength{part}-{first}" + (f"-to-{last}" if last != first else "")
     disposition = {"Content-Disposition": f'attachment; filename="{filename}.{kind}"'}
     if kind == "csv":
-        return Response(strength_csv(reports), media_type="text/csv", headers=disposition)
+        text = strength_csv(reports, table)
+        return Response(text, media_type="text/csv", headers=disposition)
     return Response(
         strength_xlsx(reports),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -4,18 +4,17 @@ request with messages beside the fields, and each action as a form."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Annotated, Any, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from mobilize.api.context import Context, audited
+from mobilize.api.context import ApiContext, Context, audited
+from mobilize.api.problems import status_of
 from mobilize.auth.sessions import SignedIn
-from mobilize.core.errors import InvalidInput
-from mobilize.operations.access import may_read
-from mobilize.operations.service import list_operations
+from mobilize.core.errors import Conflict, InvalidInput, PreconditionFailed, Refused
 from mobilize.requests import schemas
 from mobilize.requests.actions import (
     ACTIONS,
@@ -29,10 +28,10 @@ from mobilize.requests.package import decision_package
 from mobilize.requests.queries import history, list_requests, request_out
 from mobilize.requests.service import (
     Change,
-    create_request,
     get_request,
 )
 from mobilize.requests.states import REQUEST_STATUSES
+from mobilize.web.action_forms import read_payload, whole
 from mobilize.web.context import User, checked, page, posted_form, see_other
 from mobilize.web.decision_pages import (
     CONFIRMED,
@@ -40,21 +39,11 @@ from mobilize.web.decision_pages import (
     confirm_request_action,
     perform_request_action,
 )
+from mobilize.web.forms import summary
 
 router = APIRouter(include_in_schema=False)
-M = TypeVar("M", bound=schemas.Strict)
 Number = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,20}$")]
 BOARD_SIZE = 500
-LINE_FIELDS = (
-    "capability",
-    "component",
-    "personnel",
-    "location",
-    "starts_on",
-    "ends_on",
-    "supporting_agency",
-)
-FORM_LINES = 8
 
 
 @router.get("/requests", response_class=HTMLResponse)
@@ -64,109 +53,34 @@ def board(request: Request, ctx: Context, who: User) -> HTMLResponse:
     def work(session: Session) -> dict[str, list[schemas.RequestSummary]]:
         found = list_requests(session, who.actor, per_page=BOARD_SIZE).items
         columns: dict[str, list[schemas.RequestSummary]] = {s: [] for s in REQUEST_STATUSES}
-        for summary in found:
-            columns[summary.status].append(summary)
+        for shown in found:
+            columns[shown.status].append(shown)
         return columns
 
     columns = audited(ctx, who.actor, "request.list", ("request", None), work)
     return page(request, "requests_board.html", who, columns=columns)
 
 
-@router.get("/requests/new", response_class=HTMLResponse)
-def new_request(request: Request, ctx: Context, who: User) -> HTMLResponse:
-    return _form(request, ctx, who, {}, {})
+@dataclass(frozen=True)
+class Refusal:
+    """An action's form refused: which, what was posted (kept in the form), and why."""
 
-
-def _form(
-    request: Request,
-    ctx: Context,
-    who: SignedIn,
-    values: dict[str, str],
-    errors: dict[str, str],
-    status: int = 200,
-) -> HTMLResponse:
-    def work(session: Session) -> list[str]:
-        return [o.name for o in list_operations(session) if may_read(session, who.actor, o)]
-
-    operations = audited(ctx, who.actor, "operation.read", ("operation", None), work)
-    return page(
-        request,
-        "request_new.html",
-        who,
-        status,
-        values=values,
-        errors=errors,
-        operations=operations,
-        line_count=FORM_LINES,
-        components=("", "active", "guard", "civilian"),
-    )
-
-
-@router.post("/requests/new", response_model=None)
-async def file_request(
-    request: Request, ctx: Context, who: User
-) -> HTMLResponse | RedirectResponse:
-    """File a draft; a field that does not pass is shown again with its message beside it."""
-    form = await posted_form(request)
-    checked(ctx, who, form, "request.create", ("request", None))
-    values = {name: value.strip() for name, value in form.items() if name != "form_token"}
-    draft, errors = _draft(values)
-    if draft is None:
-        return _form(request, ctx, who, values, errors, 422)
-
-    def work(session: Session) -> str:
-        return create_request(session, ctx.audit_key, who.actor, draft).number
-
-    try:
-        number = audited(ctx, who.actor, "request.create", ("request", None), work)
-    except InvalidInput as invalid:
-        return _form(request, ctx, who, values, {"form": invalid.message}, 422)
-    return see_other(f"/requests/{number}")
-
-
-def _draft(values: dict[str, str]) -> tuple[schemas.RequestDraft | None, dict[str, str]]:
-    """The form as a draft, or the message for each field that fails, keyed by field name."""
-    lines = []
-    for index in range(FORM_LINES):
-        line = {field: values.get(f"lines-{index}-{field}", "") for field in LINE_FIELDS}
-        if any(line.values()):
-            lines.append((index, {k: v for k, v in line.items() if v != ""}))
-    raw: dict[str, Any] = {
-        "title": values.get("title", ""),
-        "justification": values.get("justification", ""),
-        "operation": values.get("operation") or None,
-        "lines": [line for _, line in lines],
-    }
-    try:
-        return schemas.RequestDraft.model_validate(raw), {}
-    except ValidationError as invalid:
-        return None, _field_errors(invalid, [index for index, _ in lines])
-
-
-def _field_errors(invalid: ValidationError, form_rows: list[int]) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for error in invalid.errors():
-        location = [str(part) for part in error["loc"]]
-        if location[:1] == ["lines"] and len(location) >= 2:
-            row = form_rows[int(location[1])]
-            field = location[2] if len(location) > 2 else "capability"
-            name = f"lines-{row}-{field}"
-        elif location[:1] == ["lines"]:
-            name = "lines"
-        else:
-            name = location[0] if location else "form"
-        errors.setdefault(name, _message(error["msg"]))
-    return errors
-
-
-def _message(text: str) -> str:
-    return text.removeprefix("Value error, ")
+    action: str
+    posted: dict[str, str]
+    errors: dict[str, str]
+    status: int
 
 
 @router.get("/requests/{number}", response_class=HTMLResponse)
 def request_page(number: Number, request: Request, ctx: Context, who: User) -> HTMLResponse:
     """The request: lines, responses, approvals with their criteria, the side-by-side
     history of its versions, its fulfilment, and the forms for what the user may do."""
+    return _request_view(request, ctx, who, number, None)
+
+
+def _request_view(
+    request: Request, ctx: ApiContext, who: SignedIn, number: str, refusal: Refusal | None
+) -> HTMLResponse:
 
     def work(session: Session) -> dict[str, Any]:
         found = get_request(session, who.actor, number)
@@ -191,9 +105,24 @@ def request_page(number: Number, request: Request, ctx: Context, who: User) -> H
     by_line: dict[int, list[schemas.ApprovalOut]] = defaultdict(list)
     for approval in values["shown"].approvals:
         by_line[approval.line].append(approval)
-    return page(request, "request.html", who, approvals=by_line, **values)
+    errors = refusal.errors if refusal else {}
+    return page(
+        request,
+        "request.html",
+        who,
+        refusal.status if refusal else 200,
+        approvals=by_line,
+        refused_action=refusal.action if refusal else "",
+        kept=refusal.posted if refusal else {},
+        errors=errors,
+        error_summary=summary(errors, {}),
+        **values,
+    )
 
 
+# What the person at the form can put right: their input, or their reading of a request that
+# changed meanwhile. Not: a 403 or a 404, which stay error pages.
+CORRECTABLE = (InvalidInput, Refused, Conflict, PreconditionFailed)
 Action = Annotated[str, Path(pattern="^(" + "|".join(ACTIONS) + ")$")]
 
 
@@ -204,121 +133,40 @@ async def act(
     """One action of the registry (`requests.actions.ACTIONS`) from the request page, at the
     revision the page showed (a change made meanwhile by someone else refuses it, as
     `If-Match` does in the API); audited under the same name as the API's. Cancelling,
-    closing, signing and denying are confirmed first (`web.decision_pages`)."""
+    closing, signing and denying are confirmed first (`web.decision_pages`). Refused, the
+    page comes back with the reasons beside the fields and the form as it was filled."""
     form = await posted_form(request)
     chosen = ACTIONS[action]
     audit = chosen.audit_for(form.get("decision"))
     checked(ctx, who, form, audit, ("request", number))
-    change = Change(number, _whole(form.get("revision"), "revision"))
-    if action in GUARDED:
-        payload = lambda: _payload(action, form)  # noqa: E731 (read inside the transaction)
-        if form.get("confirmed") != CONFIRMED:
-            return confirm_request_action(request, ctx, who, chosen, audit, change, payload, form)
-        return perform_request_action(ctx, who, chosen, audit, change, payload)
 
     def work(session: Session) -> object:
-        payload = _payload(action, form)
+        change = Change(number, whole(form.get("revision"), f"{action}-problem"))
+        payload = read_payload(action, form)
         return chosen.run(session, ctx.audit_key, who.actor, change, payload)
 
-    audited(ctx, who.actor, audit, ("request", number), work)
+    try:
+        if action in GUARDED:
+            return _guarded(request, ctx, who, number, action, form)
+        audited(ctx, who.actor, audit, ("request", number), work)
+    except CORRECTABLE as refused:
+        errors = dict(refused.fields) or {f"{action}-problem": refused.message}
+        refusal = Refusal(action, form, errors, status_of(refused))
+        return _request_view(request, ctx, who, number, refusal)
     return see_other(f"/requests/{number}")
 
 
-def _payload(action: str, form: dict[str, str]) -> Any:
-    readers = {
-        "respond": _answers,
-        "decide": _decision,
-        "amend": _amendment,
-        "cancel": lambda f: schemas.ReasonInput(reason=f.get("reason", "")),
-        "fill": _fill,
-    }
-    reader = readers.get(action)
-    return reader(form) if reader else None
+def _guarded(
+    request: Request, ctx: ApiContext, who: SignedIn, number: str, action: str, form: dict[str, str]
+) -> Response:
+    """Confirmed first: the confirmation page, or, confirmed, the action itself."""
+    chosen = ACTIONS[action]
+    audit = chosen.audit_for(form.get("decision"))
+    change = Change(number, whole(form.get("revision"), f"{action}-problem"))
 
+    def payload() -> Any:  # read inside the transaction
+        return read_payload(action, form)
 
-def _whole(text: str | None, name: str) -> int:
-    try:
-        return int(text or "")
-    except ValueError:
-        raise InvalidInput(f"{name}: a whole number, not {text!r}") from None
-
-
-def _fill(form: dict[str, str]) -> schemas.FillInput:
-    raw: dict[str, Any] = {"line": form.get("line", ""), "note": form.get("note", "")}
-    if form.get("unit"):
-        raw["unit"] = form["unit"]
-    else:
-        raw["new_unit"] = {
-            "id": form.get("new-id", ""),
-            "name": form.get("new-name", ""),
-            "component": form.get("new-component", ""),
-            "strength": form.get("new-strength", "").replace(",", ""),
-            "home": {
-                "name": form.get("new-home", ""),
-                "lat": form.get("new-lat", ""),
-                "lon": form.get("new-lon", ""),
-            },
-        }
-    return _valid(schemas.FillInput, raw)
-
-
-def _answers(form: dict[str, str]) -> schemas.ResponseInput:
-    answers = []
-    for name, offer in form.items():
-        if name.startswith("offer-") and offer:
-            position = name.removeprefix("offer-")
-            personnel = form.get(f"personnel-{position}") or None
-            answers.append(
-                {
-                    "line": position,
-                    "offer": offer,
-                    "personnel": personnel,
-                    "note": form.get(f"note-{position}", ""),
-                }
-            )
-    return _valid(schemas.ResponseInput, {"answers": answers})
-
-
-def _decision(form: dict[str, str]) -> schemas.ApprovalInput:
-    criteria = {
-        name.removeprefix("criterion-"): {
-            "judgement": judgement,
-            "note": form.get(f"note-{name.removeprefix('criterion-')}", ""),
-        }
-        for name, judgement in form.items()
-        if name.startswith("criterion-") and judgement
-    }
-    lines = [_whole(name.removeprefix("line-"), name) for name in form if name.startswith("line-")]
-    if not lines:  # never None from a form: None would decide every line the user may
-        raise InvalidInput("tick the lines you decide")
-    raw = {
-        "version_sha256": form.get("version_sha256", ""),
-        "decision": form.get("decision", ""),
-        "lines": lines,
-        "criteria": criteria,
-    }
-    return _valid(schemas.ApprovalInput, raw)
-
-
-def _amendment(form: dict[str, str]) -> schemas.AmendmentInput:
-    changes = []
-    for name in form:
-        if name.startswith("amend-personnel-") or name.startswith("amend-ends_on-"):
-            position = name.rsplit("-", 1)[1]
-            personnel = form.get(f"amend-personnel-{position}") or None
-            ends_on = form.get(f"amend-ends_on-{position}") or None
-            change = {"line": position, "personnel": personnel, "ends_on": ends_on}
-            if (personnel or ends_on) and change not in changes:
-                changes.append(change)
-    return _valid(schemas.AmendmentInput, {"note": form.get("note", ""), "changes": changes})
-
-
-def _valid(model: type[M], raw: dict[str, Any]) -> M:
-    try:
-        return model.model_validate(raw)
-    except ValidationError as invalid:
-        detail = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc'])}: {_message(error['msg'])}"
-            for error in invalid.errors()
-        )
-        raise InvalidInput(detail) from None
+    if form.get("confirmed") != CONFIRMED:
+        return confirm_request_action(request, ctx, who, chosen, audit, change, payload, form)
+    return perform_request_action(ctx, who, chosen, audit, change, payload)
