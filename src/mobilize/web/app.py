@@ -19,7 +19,7 @@ from mobilize.auth.sessions import SESSION_LIFETIME, SignedIn, sign_in, sign_out
 from mobilize.auth.throttle import attempt_sign_in
 from mobilize.core.db import session_scope
 from mobilize.core.errors import Forbidden, MobilizeError, TooManyAttempts, Unauthenticated
-from mobilize.web import admin_pages, operation_pages, requests_pages
+from mobilize.web import admin_pages, audit_pages, operation_pages, requests_pages
 from mobilize.web.context import (
     SESSION_COOKIE,
     WEB_ROOT,
@@ -147,4 +147,5 @@ def install_web(app: FastAPI) -> None:
     app.include_router(requests_pages.router)
     app.include_router(operation_pages.router)
     app.include_router(admin_pages.router)
+    app.include_router(audit_pages.router)
     app.mount("/static", StaticFiles(directory=WEB_ROOT / "static"), name="static")

@@ -13,7 +13,6 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy.orm import Session
 
 from mobilize.api.context import Context, audited
-from mobilize.audit.service import records_for, verify_trail
 from mobilize.auth.sessions import SignedIn
 from mobilize.core.errors import InvalidInput, NotFound
 from mobilize.jobs import service as jobs
@@ -47,7 +46,6 @@ from mobilize.reports.strength import (
     strength_on,
     strength_xlsx,
 )
-from mobilize.requests.access import get_request
 from mobilize.requests.fulfilment import fulfilment, support_csv, support_report
 from mobilize.requests.queries import list_requests
 from mobilize.requests.schemas import SupportOut
@@ -437,64 +435,3 @@ def support_download(name: Name, ctx: Context, who: User, on: Day = None) -> Res
     report = audited(ctx, who.actor, "operation.read", ("operation", name), work)
     disposition = {"Content-Disposition": f'attachment; filename="support-{report.on}.csv"'}
     return Response(support_csv(report), media_type="text/csv", headers=disposition)
-
-
-AUDITED_TYPES = ("request", "operation", "plan", "task", "unit", "job", "user", "audit")
-
-
-@router.get("/audit", response_class=HTMLResponse)
-def audit(
-    request: Request,
-    ctx: Context,
-    who: User,
-    kind: Annotated[str, Query(alias="type", max_length=50)] = "request",
-    object_id: Annotated[str, Query(alias="id", max_length=100)] = "",
-) -> HTMLResponse:
-    """One object's audit trail (what the user may read of it), and a verify button."""
-    if kind not in AUDITED_TYPES:
-        raise InvalidInput(f"type: one of {', '.join(AUDITED_TYPES)}")
-
-    def work(session: Session) -> list[Any]:
-        if not object_id:
-            return []
-        _require_reader_of(session, who, kind, object_id)
-        return records_for(session, kind, object_id)
-
-    records = audited(ctx, who.actor, "audit.read", (kind, object_id or None), work)
-    return page(request, "audit.html", who, kind=kind, object_id=object_id, records=records)
-
-
-def _require_reader_of(session: Session, who: SignedIn, kind: str, object_id: str) -> None:
-    """A trail is read by whoever may read the object: the request's parties, the
-    operation's (for its plans, tasks and units); users and the whole trail by admins."""
-    if kind == "request":
-        get_request(session, who.actor, object_id)
-        return
-    if kind == "operation":
-        require_reader(session, who.actor, find_operation(session, object_id))
-        return
-    if kind in ("plan", "task", "unit"):
-        require_reader(session, who.actor, _operation_of(session, object_id))
-        return
-    raise InvalidInput(f"the {kind} trail is read with `mobilize audit verify`, not here")
-
-
-def _operation_of(session: Session, object_id: str) -> Operation:
-    """The operation of a plan, task or unit id (`<operation>/<part>`); the longest name that
-    fits, since an operation's name may hold a `/` itself."""
-    names = [o.name for o in list_operations(session) if object_id.startswith(o.name + "/")]
-    if not names:
-        raise NotFound(f"no operation holds {object_id!r}")
-    return find_operation(session, max(names, key=len))
-
-
-@router.post("/audit/verify", response_class=HTMLResponse)
-async def verify(request: Request, ctx: Context, who: User) -> HTMLResponse:
-    form = await posted_form(request)
-    checked(ctx, who, form, "audit.verify", ("audit", None))
-
-    def work(session: Session) -> Any:
-        return verify_trail(session, ctx.audit_key, ctx.witness)
-
-    report = audited(ctx, who.actor, "audit.verify", ("audit", None), work)
-    return page(request, "audit.html", who, kind="request", object_id="", records=[], report=report)
