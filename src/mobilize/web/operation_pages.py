@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from mobilize.api.context import Context, audited
+from mobilize.api.rows import row_query, with_filters
 from mobilize.auth.sessions import SignedIn
 from mobilize.core.errors import InvalidInput, NotFound
 from mobilize.jobs import service as jobs
@@ -40,13 +41,15 @@ from mobilize.operations.plans import (
 from mobilize.operations.service import find_operation, list_operations
 from mobilize.operations.tasks import task_status
 from mobilize.planning.schemas import PlanDocument
+from mobilize.reports.rows import PLAN_SEARCHED, RowQuery, select_rows
 from mobilize.reports.strength import (
+    StrengthRow,
     days_between,
     strength_csv,
     strength_on,
     strength_xlsx,
 )
-from mobilize.requests.fulfilment import fulfilment, support_csv, support_report
+from mobilize.requests.fulfilment import fulfilment, support_csv, support_report, support_selected
 from mobilize.requests.queries import list_requests
 from mobilize.requests.schemas import SupportOut
 from mobilize.scenario.schemas import Scenario
@@ -57,12 +60,16 @@ from mobilize.web.charts import (
     strength_figure,
 )
 from mobilize.web.context import WEB_ROOT, User, checked, page, posted_form, see_other
+from mobilize.web.lists import link_maker
 
 router = APIRouter(include_in_schema=False)
 Name = Annotated[str, Path(pattern=r"^[^\x00/]{1,200}$")]
 PlanNumber = Annotated[int, Path(ge=1, le=1_000_000)]
 JobId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Day = Annotated[date | None, Query(ge=date(1900, 1, 1), le=date(2200, 12, 31))]
+Rows = Annotated[RowQuery, Depends(row_query)]
+Picked = Annotated[str, Query(max_length=100)]
+STRENGTH_SEARCHED = ("component", "capability", "location")
 OPEN = ("submitted", "in_execution")
 OPEN_SHOWN = 1_000  # per status: all of them, for any operation the pages serve
 REGIONS = json.loads((WEB_ROOT / "regions.json").read_text())
@@ -161,17 +168,25 @@ def _outline(scenario: Scenario) -> list[list[tuple[float, float]]]:
 
 
 @router.get("/operations/{name}/plans", response_class=HTMLResponse)
-def plans(name: Name, request: Request, ctx: Context, who: User) -> HTMLResponse:
+def plans(
+    name: Name, request: Request, ctx: Context, who: User, query: Rows, status: Picked = ""
+) -> HTMLResponse:
+    """The operation's plans, newest first unless sorted otherwise; filtered by status."""
+    wanted = with_filters(query, status=status)
+    if not wanted.sort:
+        wanted = RowQuery(wanted.q, "-number", wanted.filters, min(wanted.limit, 50), wanted.offset)
+
     def work(session: Session) -> dict[str, Any]:
         operation = find_operation(session, name)
         require_reader(session, who.actor, operation)
         return {
-            "plans": plans_of(session, operation),
+            "found": select_rows(plans_of(session, operation), wanted, PLAN_SEARCHED),
             "may_plan": may_plan(session, who.actor, operation),
         }
 
     values = audited(ctx, who.actor, "operation.read", ("operation", name), work)
-    return page(request, "plans.html", who, name=name, **values)
+    link = link_maker(request)
+    return page(request, "plans.html", who, name=name, query=wanted, link=link, **values)
 
 
 @router.post("/operations/{name}/plans")
@@ -366,14 +381,55 @@ def _withheld(plan: PlanDocument | None) -> list[Any]:
 
 
 @router.get("/operations/{name}/strength", response_class=HTMLResponse)
-def strength(name: Name, request: Request, ctx: Context, who: User, on: Day = None) -> Response:
+def strength(
+    name: Name,
+    request: Request,
+    ctx: Context,
+    who: User,
+    query: Rows,
+    on: Day = None,
+    component: Picked = "",
+    capability: Picked = "",
+    location: Picked = "",
+) -> Response:
+    """The strength report of a day: its rows searched, filtered and sorted as the API's."""
+
     def work(session: Session) -> Stand:
         return _stand(session, who, name)
 
     stand = audited(ctx, who.actor, "operation.read", ("operation", name), work)
     day = _day_in(stand.operation, on)
     report = strength_on(stand.scenario, stand.plan, day, stand.source)
-    return page(request, "strength.html", who, name=name, day=day, report=report, stand=stand)
+    wanted = with_filters(query, component=component, capability=capability, location=location)
+    return page(
+        request,
+        "strength.html",
+        who,
+        name=name,
+        day=day,
+        report=report,
+        stand=stand,
+        query=wanted,
+        rows=select_rows(report.rows, wanted, STRENGTH_SEARCHED),
+        needs=select_rows(report.needs, _needs_query(wanted), ("location", "capability")),
+        choices=_choices(report.rows),
+        link=link_maker(request),
+    )
+
+
+def _needs_query(wanted: RowQuery) -> RowQuery:
+    """The requirements under the same search and filters, shortest-covered first."""
+    sort = wanted.sort if wanted.sort in ("location", "capability", "-location") else "-short"
+    filters = {k: v for k, v in wanted.filters.items() if k in ("location", "capability")}
+    return RowQuery(wanted.q, sort, filters)
+
+
+def _choices(rows: list[StrengthRow]) -> dict[str, list[str]]:
+    """The values each filter may take, from the report itself."""
+    return {
+        column: sorted({getattr(row, column) for row in rows})
+        for column in ("component", "capability", "location")
+    }
 
 
 @router.get("/operations/{name}/strength.{kind}")
@@ -413,16 +469,28 @@ def strength_download(
 
 
 @router.get("/operations/{name}/support", response_class=HTMLResponse)
-def support(name: Name, request: Request, ctx: Context, who: User, on: Day = None) -> Response:
-    """Support received to date per supporting agency, counted from fills."""
+def support(
+    name: Name, request: Request, ctx: Context, who: User, query: Rows, on: Day = None
+) -> Response:
+    """Support received to date per supporting agency, counted from fills; searched and
+    sorted as the API's."""
 
     def work(session: Session) -> tuple[Operation, SupportOut]:
         operation = find_operation(session, name)
         require_reader(session, who.actor, operation)
-        return operation, support_report(session, operation, on)
+        return operation, support_selected(support_report(session, operation, on), query)
 
     operation, report = audited(ctx, who.actor, "operation.read", ("operation", name), work)
-    return page(request, "support.html", who, name=name, report=report, operation=operation)
+    return page(
+        request,
+        "support.html",
+        who,
+        name=name,
+        report=report,
+        operation=operation,
+        query=query,
+        link=link_maker(request),
+    )
 
 
 @router.get("/operations/{name}/support.csv")

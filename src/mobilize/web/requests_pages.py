@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -33,7 +33,9 @@ from mobilize.requests.service import (
     get_request,
 )
 from mobilize.requests.states import REQUEST_STATUSES
+from mobilize.web.board import LIST_PAGE, BoardQuery
 from mobilize.web.context import User, checked, page, posted_form, see_other
+from mobilize.web.lists import link_maker
 
 router = APIRouter(include_in_schema=False)
 M = TypeVar("M", bound=schemas.Strict)
@@ -52,18 +54,41 @@ FORM_LINES = 8
 
 
 @router.get("/requests", response_class=HTMLResponse)
-def board(request: Request, ctx: Context, who: User) -> HTMLResponse:
-    """Every request the user's agencies are party to, in a column per status."""
+def board(
+    request: Request, ctx: Context, who: User, wanted: Annotated[BoardQuery, Depends()]
+) -> HTMLResponse:
+    """The requests the user's agencies are party to: a column per status, or (`view=list`)
+    a sorted table a page at a time; both searched and filtered by the API's query."""
+    per_page = LIST_PAGE if wanted.view == "list" else BOARD_SIZE
 
-    def work(session: Session) -> dict[str, list[schemas.RequestSummary]]:
-        found = list_requests(session, who.actor, per_page=BOARD_SIZE).items
-        columns: dict[str, list[schemas.RequestSummary]] = {s: [] for s in REQUEST_STATUSES}
-        for summary in found:
-            columns[summary.status].append(summary)
-        return columns
+    def work(session: Session) -> schemas.RequestPage:
+        return list_requests(
+            session,
+            who.actor,
+            wanted.status or None,
+            wanted.agency.strip() or None,
+            wanted.capability.strip() or None,
+            wanted.on,
+            wanted.q.strip() or None,
+            wanted.page if wanted.view == "list" else 1,
+            per_page,
+            sort=wanted.sort or None,
+        )
 
-    columns = audited(ctx, who.actor, "request.list", ("request", None), work)
-    return page(request, "requests_board.html", who, columns=columns)
+    found = audited(ctx, who.actor, "request.list", ("request", None), work)
+    columns: dict[str, list[schemas.RequestSummary]] = {s: [] for s in REQUEST_STATUSES}
+    for summary in found.items:
+        columns[summary.status].append(summary)
+    return page(
+        request,
+        "requests_board.html",
+        who,
+        columns=columns,
+        found=found,
+        wanted=wanted,
+        statuses=REQUEST_STATUSES,
+        link=link_maker(request),
+    )
 
 
 @router.get("/requests/new", response_class=HTMLResponse)

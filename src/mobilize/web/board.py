@@ -1,0 +1,32 @@
+"""The request board's query parameters: the JSON API's filters (`GET /api/requests`) plus
+the view (columns by status, or a sorted list a page at a time)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import Query
+
+from mobilize.requests.queries import SORTABLE
+
+LIST_PAGE = 25
+Text = Annotated[str, Query(max_length=200)]
+SORTS = tuple(name for field in SORTABLE for name in (field, f"-{field}"))
+
+
+@dataclass
+class BoardQuery:
+    q: Text = ""
+    status: Annotated[str, Query(max_length=30)] = ""
+    agency: Text = ""
+    capability: Annotated[str, Query(max_length=100)] = ""
+    on: Annotated[date | None, Query(ge=date(1900, 1, 1), le=date(2200, 12, 31))] = None
+    sort: Annotated[str, Query(max_length=20, pattern=r"^-?[a-z_]*$")] = ""
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1
+    view: Literal["board", "list"] = "board"
+
+    def sorted_by(self, name: str) -> str:
+        """The `sort` a column's heading links to: ascending, then descending."""
+        return f"-{name}" if self.sort == name else name
