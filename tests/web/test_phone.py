@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from mobilize.jobs.plan_job import PLAN_JOB, plan_handler
 from mobilize.jobs.worker import InProcessWorker
@@ -17,7 +17,7 @@ from tests.web.browser import LiveServer, axe_violations, chromium, describe, sk
 from tests.web.conftest import OPERATION, Site, form_token, password_of, web_app
 
 pytestmark = skip_without_browser()
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 DASHBOARD = f"/operations/{OPERATION}"
 PAGES = (
     "/requests",
