@@ -46,3 +46,17 @@ def test_the_timeline_has_a_bar_per_deployment_and_marks_reliefs(
     reliefs = [a for a in plan.actions or [] if a.action == "deploy" and "relieves " in a.reason]
     assert reliefs, "the reference plan relieves the units past their maximum"
     assert len([m for m in timeline.marks if m.kind == "relief"]) == len(reliefs)
+
+
+def test_the_timeline_has_a_band_per_place_and_marks_where_the_cap_starts(
+    reference_scenario: Scenario,
+) -> None:
+    plan = make_plan(reference_scenario, PlanRequest(solver="greedy"))
+    timeline = plan_timeline(reference_scenario, plan)
+    places = {d.location for d in plan.deployments}
+    assert len(timeline.groups) == len(places)
+    assert all(g.label.endswith(")") for g in timeline.groups)
+    assert [label for _, label in timeline.caps] == ["cap 4,000 active from 16 Dec"]
+    for bar in timeline.bars:  # each bar lies in its place's band
+        band = next(g for g in timeline.groups if g.label.endswith(f"({bar.location})"))
+        assert band.y < bar.y < band.y + band.height

@@ -38,9 +38,11 @@ from mobilize.operations.plans import (
     plans_of,
     snapshot,
 )
+from mobilize.operations.requirements import SourcedRequirement, requirements_in_force
 from mobilize.operations.service import find_operation, list_operations
 from mobilize.operations.tasks import task_status
 from mobilize.planning.schemas import PlanDocument
+from mobilize.planning.shortfall_ranges import SourcedNeed, shortfall_ranges
 from mobilize.reports.rows import PLAN_SEARCHED, RowQuery, select_rows
 from mobilize.reports.strength import (
     StrengthRow,
@@ -308,6 +310,7 @@ def plan_page(
             "record": record,
             "others": others,
             "may_plan": may_plan(session, who.actor, operation),
+            "needs": [_sourced(item) for item in requirements_in_force(session, operation)],
         }
 
     values = audited(ctx, who.actor, "operation.read", ("operation", name), work)
@@ -321,7 +324,16 @@ def plan_page(
         name=name,
         document=document,
         timeline=plan_timeline(scenario, document),
+        short=shortfall_ranges(scenario, document, values.pop("needs")),
         **values,
+    )
+
+
+def _sourced(item: SourcedRequirement) -> SourcedNeed:
+    need = item.requirement
+    first, last = need.from_ or date.min, need.to or date.max
+    return SourcedNeed(
+        need.location, need.capability, first, last, item.source, need.personnel, item.filled
     )
 
 
