@@ -20,6 +20,7 @@ from mobilize.jobs import service as jobs
 from mobilize.jobs.access import require_may_cancel, require_may_see
 from mobilize.jobs.models import JobRecord
 from mobilize.jobs.plan_job import PLAN_JOB, plan_params
+from mobilize.jobs.plan_view import plan_job_view
 from mobilize.jobs.schemas import job_out
 from mobilize.operations.access import (
     may_plan,
@@ -34,6 +35,7 @@ from mobilize.operations.plans import (
     compare_plans,
     deployments_source,
     get_plan,
+    metric_changes,
     plan_document,
     plans_of,
     snapshot,
@@ -235,6 +237,7 @@ def job_page(job_id: JobId, request: Request, ctx: Context, who: User) -> HTMLRe
         operation = find_operation(session, str(job.params.get("operation")))
         return {
             "job": job_out(job),
+            "view": plan_job_view(job.status, job.progress, job.result),
             "operation": operation.name,
             "may_plan": may_plan(session, who.actor, operation),
         }
@@ -248,7 +251,9 @@ def job_status(job_id: JobId, ctx: Context, who: User) -> JSONResponse:
     """The live view's figures, for the signed-in user (the JSON API takes tokens)."""
 
     def work(session: Session) -> dict[str, Any]:
-        return job_out(_job(session, who, job_id)).model_dump(mode="json")
+        job = _job(session, who, job_id)
+        view = plan_job_view(job.status, job.progress, job.result).as_json()
+        return job_out(job).model_dump(mode="json") | {"view": view}
 
     return JSONResponse(audited(ctx, who.actor, "job.read", ("job", str(job_id)), work))
 
@@ -275,23 +280,20 @@ def compare(
     first: Annotated[int, Query(ge=1)],
     second: Annotated[int, Query(ge=1)],
 ) -> HTMLResponse:
-    def work(session: Session) -> Any:
+    def work(session: Session) -> dict[str, Any]:
         operation = find_operation(session, name)
         require_reader(session, who.actor, operation)
-        before = plan_document(get_plan(session, operation, first))
-        after = plan_document(get_plan(session, operation, second))
-        return compare_plans(before, after)
+        records = get_plan(session, operation, first), get_plan(session, operation, second)
+        difference = compare_plans(plan_document(records[0]), plan_document(records[1]))
+        return {
+            "difference": difference,
+            "metrics": metric_changes(difference),
+            "records": records,
+            "may_plan": may_plan(session, who.actor, operation),
+        }
 
-    difference = audited(ctx, who.actor, "operation.read", ("operation", name), work)
-    return page(
-        request,
-        "compare.html",
-        who,
-        name=name,
-        first=first,
-        second=second,
-        difference=difference,
-    )
+    values = audited(ctx, who.actor, "operation.read", ("operation", name), work)
+    return page(request, "compare.html", who, name=name, first=first, second=second, **values)
 
 
 @router.get("/operations/{name}/plans/{number}", response_class=HTMLResponse)
