@@ -53,3 +53,19 @@ def test_passes_say_what_their_figures_mean(signed_in: SignIn) -> None:
     assert "Needs short" not in page
     if "Short of requirements" in page:
         assert "a pass takes only people above a requirement" in page
+
+
+def test_a_place_on_the_map_leads_to_its_units_shortfalls_and_fills(signed_in: SignIn) -> None:
+    client = signed_in("army.planner")
+    dashboard = client.get(DASHBOARD, params={"on": "2018-12-20"}).text
+    link = "/operations/Border support 2018/strength?on=2018-12-20&amp;location=SDC#at-location"
+    assert f'href="{link}"' in dashboard
+    assert 'rel="prev"' in dashboard
+    assert 'rel="next"' in dashboard  # the day before and after
+    place = client.get(f"{DASHBOARD}/strength", params={"on": "2018-12-20", "location": "SDC"}).text
+    assert "San Diego" in place
+    units = place.split('data-testid="place-units"')[1].split("</table>")[0]
+    assert re.search(r'data-label="Strength">[\d,]+<', units)
+    assert 'data-testid="place-fills"' in place
+    rows = place.split('data-testid="strength-rows"')[1].split("</table>")[0]
+    assert set(re.findall(r'data-label="At">([^<]+)<', rows)) == {"SDC"}

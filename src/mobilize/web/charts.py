@@ -1,13 +1,12 @@
 """Figures for the pages, pure: domain objects in, data to draw out.
 
 The strength chart is a Plotly figure (JSON, drawn by Plotly's bundled script, with the same
-figures as a table for readers without JavaScript); the map and the plan timeline are SVG drawn
-on the server, so that they need no script at all.
+figures as a table for readers without JavaScript); the plan timeline is SVG drawn on the
+server, so that it needs no script at all (the map too: `web.map`).
 """
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,9 +63,11 @@ def daily_strength(scenario: Scenario, plan: PlanDocument | None) -> DailyStreng
     return DailyStrength(days, by_component, caps)
 
 
-def strength_figure(strength: DailyStrength) -> dict[str, Any]:
-    """Stacked areas per component, each cap a dashed line where it holds."""
-    x = [day.isoformat() for day in strength.days]
+def strength_figure(strength: DailyStrength, day: date | None = None) -> dict[str, Any]:
+    """Stacked areas per component, each cap a dashed line where it holds; the axis in
+    thousands with separators, the legend above the plot (clear of the date axis and its
+    year), and `day` marked with a line and its date."""
+    x = [one.isoformat() for one in strength.days]
     traces: list[dict[str, Any]] = [
         {
             "type": "scatter",
@@ -76,6 +77,7 @@ def strength_figure(strength: DailyStrength) -> dict[str, Any]:
             "x": x,
             "y": values,
             "line": {"color": COMPONENT_COLOURS.get(component, "#555555")},
+            "hovertemplate": "%{y:,} " + component + "<extra></extra>",
         }
         for component, values in strength.by_component.items()
     ]
@@ -87,81 +89,51 @@ def strength_figure(strength: DailyStrength) -> dict[str, Any]:
             "x": x,
             "y": limits,
             "line": {"color": "#b00020", "dash": "dash", "width": 2},
+            "hovertemplate": "cap %{y:,}<extra></extra>",
         }
         for component, limits in strength.caps.items()
     ]
-    layout = {
-        "margin": {"l": 60, "r": 20, "t": 20, "b": 40},
-        "height": 320,
-        "yaxis": {"title": {"text": "personnel deployed"}, "rangemode": "tozero"},
-        "legend": {"orientation": "h"},
+    layout: dict[str, Any] = {
+        "margin": {"l": 64, "r": 16, "t": 48, "b": 48},
+        "height": 340,
+        "yaxis": {
+            "title": {"text": "personnel deployed"},
+            "rangemode": "tozero",
+            "tickformat": ",d",
+        },
+        "separators": ".,",
+        "hovermode": "x unified",
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
     }
+    if day is not None:
+        layout["shapes"] = [_day_line(day)]
+        layout["annotations"] = [
+            {
+                "x": day.isoformat(),
+                "y": 1,
+                "xref": "x",
+                "yref": "paper",
+                "yanchor": "bottom",
+                "text": f"{day:%d %b}",
+                "showarrow": False,
+                "font": {"size": 11},
+                "bgcolor": "#ffffff",
+            }
+        ]
     return {"data": traces, "layout": layout}
 
 
-@dataclass(frozen=True)
-class MapPoint:
-    code: str
-    name: str
-    x: float
-    y: float
-    radius: float
-    personnel: int
-
-
-@dataclass(frozen=True)
-class MapView:
-    width: int
-    height: int
-    outline: str  # an SVG path
-    points: list[MapPoint]
-
-
-def location_map(
-    scenario: Scenario,
-    personnel: dict[str, int],
-    outline: list[list[tuple[float, float]]],
-    width: int = 720,
-    height: int = 300,
-) -> MapView:
-    """Locations on an equirectangular projection of the region the locations and the outline
-    span (cosine-corrected at the middle latitude), sized by the personnel there."""
-    if not scenario.locations:
-        return MapView(width, height, "", [])
-    drawn = [point for ring in outline for point in ring]
-    lats = [location.lat for location in scenario.locations] + [lat for lat, _ in drawn]
-    lons = [location.lon for location in scenario.locations] + [lon for _, lon in drawn]
-    pad = 0.5
-    south, north = min(lats) - pad, max(lats) + pad
-    west, east = min(lons) - pad, max(lons) + pad
-    squeeze = math.cos(math.radians((south + north) / 2))
-    scale = min(width / ((east - west) * squeeze), height / (north - south))
-
-    def project(lat: float, lon: float) -> tuple[float, float]:
-        return (lon - west) * squeeze * scale, (north - lat) * scale
-
-    path = " ".join(
-        "M " + " L ".join(f"{x:.1f},{y:.1f}" for x, y in (project(*p) for p in ring))
-        for ring in outline
-        if ring
-    )
-    largest = max(personnel.values(), default=0) or 1
-    points = []
-    for location in scenario.locations:
-        x, y = project(location.lat, location.lon)
-        people = personnel.get(location.id, 0)
-        points.append(
-            MapPoint(
-                location.id,
-                location.name,
-                round(x, 1),
-                round(y, 1),
-                round(4 + 20 * math.sqrt(people / largest), 1),
-                people,
-            )
-        )
-    drawn_width = int((east - west) * squeeze * scale)
-    return MapView(drawn_width, int((north - south) * scale), path, points)
+def _day_line(day: date) -> dict[str, Any]:
+    return {
+        "type": "line",
+        "x0": day.isoformat(),
+        "x1": day.isoformat(),
+        "xref": "x",
+        "y0": 0,
+        "y1": 1,
+        "yref": "paper",
+        "line": {"color": "#1a1a1a", "width": 1.5, "dash": "dot"},
+    }
 
 
 @dataclass(frozen=True)

@@ -49,22 +49,29 @@ from mobilize.reports.rows import PLAN_SEARCHED, RowQuery, select_rows
 from mobilize.reports.strength import (
     StrengthRow,
     days_between,
+    deployments_of,
     strength_csv,
     strength_on,
     strength_xlsx,
 )
-from mobilize.requests.fulfilment import fulfilment, support_csv, support_report, support_selected
+from mobilize.requests.fulfilment import (
+    fills_at,
+    fulfilment,
+    support_csv,
+    support_report,
+    support_selected,
+)
 from mobilize.requests.queries import list_requests
-from mobilize.requests.schemas import SupportOut
+from mobilize.requests.schemas import FillAt, SupportOut
 from mobilize.scenario.schemas import Scenario
 from mobilize.web.charts import (
     daily_strength,
-    location_map,
     plan_timeline,
     strength_figure,
 )
 from mobilize.web.context import WEB_ROOT, User, checked, page, posted_form, see_other
 from mobilize.web.lists import link_maker
+from mobilize.web.map import location_map
 
 router = APIRouter(include_in_schema=False)
 Name = Annotated[str, Path(pattern=r"^[^\x00/]{1,200}$")]
@@ -146,10 +153,11 @@ def dashboard(name: Name, request: Request, ctx: Context, who: User, on: Day = N
         "dashboard.html",
         who,
         name=name,
-        figure=json.dumps(strength_figure(strength)).replace("<", "\\u003c"),
+        figure=json.dumps(strength_figure(strength, values["day"])).replace("<", "\\u003c"),
         strength=strength,
         sampled=_sampled(strength.days),
         map=location_map(stand.scenario, at_location, _outline(stand.scenario)),
+        one_day=timedelta(days=1),
         by_component=by_component,
         **values,
     )
@@ -408,10 +416,11 @@ def strength(
 ) -> Response:
     """The strength report of a day: its rows searched, filtered and sorted as the API's."""
 
-    def work(session: Session) -> Stand:
-        return _stand(session, who, name)
+    def work(session: Session) -> tuple[Stand, list[FillAt]]:
+        stand = _stand(session, who, name)
+        return stand, fills_at(session, stand.operation, location) if location else []
 
-    stand = audited(ctx, who.actor, "operation.read", ("operation", name), work)
+    stand, fills = audited(ctx, who.actor, "operation.read", ("operation", name), work)
     day = _day_in(stand.operation, on)
     report = strength_on(stand.scenario, stand.plan, day, stand.source)
     wanted = with_filters(query, component=component, capability=capability, location=location)
@@ -428,7 +437,34 @@ def strength(
         needs=select_rows(report.needs, _needs_query(wanted), ("location", "capability")),
         choices=_choices(report.rows),
         link=link_maker(request),
+        place=_place(stand, location, day) if location else None,
+        fills=fills,
     )
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place on a day, as the map's link shows it: its name and the units there."""
+
+    code: str
+    name: str
+    units: list[tuple[str, str, str, int]]  # unit, capability, component, strength
+
+
+def _place(stand: Stand, code: str, day: date) -> Place:
+    names = {location.id: location.name for location in stand.scenario.locations}
+    units = {unit.id: unit for unit in stand.scenario.units}
+    there = sorted(
+        (
+            stay.unit,
+            units[stay.unit].capability,
+            units[stay.unit].component.value,
+            units[stay.unit].strength,
+        )
+        for stay in deployments_of(stand.scenario, stand.plan)
+        if stay.location == code and stay.from_ <= day <= stay.to and stay.unit in units
+    )
+    return Place(code, names.get(code, code), there)
 
 
 def _needs_query(wanted: RowQuery) -> RowQuery:
