@@ -71,3 +71,12 @@ def test_the_api_lists_the_same_records(app: FastAPI, site: Site, signed_in: Sig
     wanted = {"action": "request.", "order": "oldest"}
     page = signed_in("dhs.requester").get("/audit", params=wanted).text
     assert [int(i) for i in ROW.findall(page)][:3] == [item["id"] for item in body["items"]]
+
+
+def test_a_form_sent_with_blank_fields_asks_for_nothing(signed_in: SignIn) -> None:
+    client = signed_in("dhs.requester")
+    blank = "q=&user=&agency=&action=&type=&id=&since=&until=&order=newest"
+    assert ROW.search(client.get(f"/audit?{blank}").text)
+    board = client.get("/requests?q=&status=&agency=&capability=&on=&view=list")
+    assert board.status_code == 200
+    assert client.get("/audit?since=1800-01-01").status_code == 422

@@ -92,8 +92,24 @@ def test_every_page_fits_a_phone_and_passes_axe(
         found = axe_violations(planner)
         if found:
             failing.append(f"{path}:\n{describe(found)}")
+    admin = _phone(browser, server, "admin")
+    for path in ("/admin/users", "/audit", "/"):
+        admin.goto(path)
+        width = admin.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            too_wide.append(f"{path} (admin): {width} px")
+        found = axe_violations(admin)
+        if found:
+            failing.append(f"{path} (admin):\n{describe(found)}")
     assert not too_wide, "wider than the phone:\n" + "\n".join(too_wide)
     assert not failing, "\n".join(failing)
+
+
+def test_the_sign_in_page_fits_a_phone(browser: Browser, server: LiveServer) -> None:
+    page = browser.new_context(base_url=server.url, viewport=PHONE, is_mobile=True).new_page()
+    page.goto("/sign-in")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert not axe_violations(page), describe(axe_violations(page))
 
 
 def test_the_audit_page_lists_the_last_actions_without_typing(
@@ -108,6 +124,8 @@ def test_the_audit_page_lists_the_last_actions_without_typing(
     expect(requester.get_by_test_id("audit-count")).to_contain_text("Records 1\u201325 of")
     requester.get_by_label("User").fill("doj.responder")
     requester.get_by_role("button", name="Show").click()
+    expect(requester).to_have_url(re.compile(r"user=doj\.responder"))
+    expect(rows.first).to_contain_text("doj.responder")
     whos = rows.locator('td[data-label="Who"]').all_inner_texts()
     assert whos
     assert all(who.startswith("doj.responder") for who in whos)

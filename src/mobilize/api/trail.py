@@ -7,14 +7,25 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from mobilize.audit.listing import MAX_LIMIT, Order, TrailFilter, field_changes, outcome_words
 from mobilize.audit.models import AuditRecord
 from mobilize.core.errors import InvalidInput
 
 Text = Annotated[str, Query(max_length=200)]
-Day = Annotated[date | None, Query(ge=date(1900, 1, 1), le=date(2200, 12, 31))]
+
+
+def _blank_is_none(value: object) -> object:
+    """A form's empty date field asks for nothing (browsers send `since=`)."""
+    return None if value == "" else value
+
+
+Day = Annotated[
+    Annotated[date, Field(ge=date(1900, 1, 1), le=date(2200, 12, 31))] | None,
+    BeforeValidator(_blank_is_none),
+    Query(),
+]
 OBJECT_TYPES = ("request", "operation", "plan", "task", "unit", "job", "user", "audit")
 
 

@@ -4,11 +4,11 @@ the view (columns by status, or a sorted list a page at a time)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import Query
 
+from mobilize.api.trail import Day
 from mobilize.requests.queries import SORTABLE
 
 LIST_PAGE = 25
@@ -22,7 +22,7 @@ class BoardQuery:
     status: Annotated[str, Query(max_length=30)] = ""
     agency: Text = ""
     capability: Annotated[str, Query(max_length=100)] = ""
-    on: Annotated[date | None, Query(ge=date(1900, 1, 1), le=date(2200, 12, 31))] = None
+    on: Day = None
     sort: Annotated[str, Query(max_length=20, pattern=r"^-?[a-z_]*$")] = ""
     page: Annotated[int, Query(ge=1, le=100_000)] = 1
     view: Literal["board", "list"] = "board"
