@@ -80,3 +80,15 @@ def test_a_form_sent_with_blank_fields_asks_for_nothing(signed_in: SignIn) -> No
     board = client.get("/requests?q=&status=&agency=&capability=&on=&view=list")
     assert board.status_code == 200
     assert client.get("/audit?since=1800-01-01").status_code == 422
+
+
+def test_text_with_nul_is_refused_not_sent_to_the_database(
+    app: FastAPI, site: Site, signed_in: SignIn
+) -> None:
+    with session_scope(site.engine) as session:
+        token = create_token(session, site.key, "dhs.requester")
+    headers = {"Authorization": f"Bearer {token}"}
+    with TestClient(app) as client:
+        for name in ("q", "user", "agency", "action", "id"):
+            answer = client.get("/api/audit/records", params={name: "a\x00b"}, headers=headers)
+            assert answer.status_code == 422, (name, answer.text)

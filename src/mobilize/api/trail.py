@@ -12,6 +12,7 @@ from pydantic import BaseModel, BeforeValidator, Field
 from mobilize.audit.listing import MAX_LIMIT, Order, TrailFilter, field_changes, outcome_words
 from mobilize.audit.models import AuditRecord
 from mobilize.core.errors import InvalidInput
+from mobilize.requests.schemas import WITHOUT_NUL
 
 Text = Annotated[str, Query(max_length=200)]
 
@@ -29,17 +30,19 @@ Day = Annotated[
 OBJECT_TYPES = ("request", "operation", "plan", "task", "unit", "job", "user", "audit")
 
 
+def _text(length: int, description: str) -> Any:
+    return Query(max_length=length, pattern=WITHOUT_NUL, description=description)
+
+
 def trail_filter(
-    user: Annotated[str, Query(max_length=100, description="Records by this user.")] = "",
-    agency: Annotated[str, Query(max_length=200, description="By people of it or its parts.")] = "",
-    action: Annotated[
-        str, Query(max_length=100, description="An action, or a prefix ending in a dot.")
-    ] = "",
+    user: Annotated[str, _text(100, "Records by this user.")] = "",
+    agency: Annotated[str, _text(200, "By people of it or its parts.")] = "",
+    action: Annotated[str, _text(100, "An action, or a prefix ending in a dot.")] = "",
     object_type: Annotated[str, Query(alias="type", max_length=50)] = "",
-    object_id: Annotated[str, Query(alias="id", max_length=100)] = "",
+    object_id: Annotated[str, Query(alias="id", max_length=100, pattern=WITHOUT_NUL)] = "",
     since: Day = None,
     until: Day = None,
-    q: Annotated[str, Query(max_length=200, description="Searched in ids, actions, reasons.")] = "",
+    q: Annotated[str, _text(200, "Searched in ids, actions, users and reasons.")] = "",
     order: Order = "newest",
 ) -> TrailFilter:
     """The filters a reader asked for; blank fields ask for nothing."""

@@ -10,9 +10,10 @@ from fastapi import Query
 
 from mobilize.api.trail import Day
 from mobilize.requests.queries import SORTABLE
+from mobilize.requests.schemas import WITHOUT_NUL
 
 LIST_PAGE = 25
-Text = Annotated[str, Query(max_length=200)]
+Text = Annotated[str, Query(max_length=200, pattern=WITHOUT_NUL)]
 SORTS = tuple(name for field in SORTABLE for name in (field, f"-{field}"))
 
 
@@ -21,7 +22,7 @@ class BoardQuery:
     q: Text = ""
     status: Annotated[str, Query(max_length=30)] = ""
     agency: Text = ""
-    capability: Annotated[str, Query(max_length=100)] = ""
+    capability: Annotated[str, Query(max_length=100, pattern=WITHOUT_NUL)] = ""
     on: Day = None
     sort: Annotated[str, Query(max_length=20, pattern=r"^-?[a-z_]*$")] = ""
     page: Annotated[int, Query(ge=1, le=100_000)] = 1
