@@ -21,6 +21,12 @@ def test_the_board_searches_filters_and_sorts(signed_in: SignIn, site: Site) -> 
     listed = client.get("/requests", params={"view": "list", "sort": "-number"}).text
     assert NUMBER.findall(listed) == sorted(site.numbers, reverse=True)
     assert 'aria-sort="descending"' in listed
+    by_people = client.get("/requests", params={"view": "list", "sort": "personnel"}).text
+    people = [
+        int(n.replace(",", "")) for n in re.findall(r'data-label="People">([\d,]+)<', by_people)
+    ]
+    assert len(people) == len(site.numbers)
+    assert people == sorted(people)
     one = client.get("/requests", params={"view": "list", "q": site.numbers[0]}).text
     assert NUMBER.findall(one) == [site.numbers[0]]
     assert "1 request match." in one
