@@ -42,6 +42,10 @@ PAGES = (
     DASHBOARD + "/passes",
     DASHBOARD + "/strength?on=2018-12-24",
     "/audit?type=request&id=RFA-2018-0002",
+    "/audit",  # recent activity, nothing typed
+    "/requests?view=list&sort=-number",
+    DASHBOARD + "/strength?on=2018-12-24&location=SDC",  # a place on the map
+    DASHBOARD + "/support?on=2018-12-24",
 )
 
 

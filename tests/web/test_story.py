@@ -110,7 +110,8 @@ def test_the_reference_story_in_the_browser(browser: Browser, server: LiveServer
     planner.get_by_label("Time limit (seconds)").fill("10")
     planner.get_by_role("button", name="Plan the operation as it stands").click()
     expect(planner.get_by_test_id("job-status")).to_have_text("done", timeout=90_000)
-    planner.get_by_role("link", name=re.compile(r"Plan \d+ is ready")).click()
+    expect(planner.get_by_test_id("job-short")).to_contain_text("person-days short")
+    expect(planner).to_have_url(re.compile(r"/plans/\d+$"), timeout=15_000)  # moves on itself
     planner.get_by_role("button", name="Adopt: its actions become orders").click()
     expect(planner.get_by_test_id("adopt-shortfall")).to_contain_text("shortfall person-days")
     planner.get_by_role("button", name=re.compile(r"^Confirm: adopt plan \d+$")).click()

@@ -4,8 +4,9 @@ composes them with the domains' routers and the web application."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,10 +14,13 @@ from sqlalchemy.orm import Session
 from mobilize.agencies.models import Agency
 from mobilize.api.context import Context, CurrentActor, audited
 from mobilize.api.problems import problem_responses
+from mobilize.api.trail import Limit, Offset, RecordPage, record_out, trail_filter
 from mobilize.audit.heads import public_key_pem
+from mobilize.audit.listing import TrailFilter, list_records
 from mobilize.audit.sealer import latest_head
 from mobilize.audit.service import verify_trail
 from mobilize.core.errors import NotFound
+from mobilize.operations.trail import readable_by
 from mobilize.requests.schemas import AuditReport
 
 general = APIRouter(prefix="/api")
@@ -100,3 +104,25 @@ def audit_head(ctx: Context, actor: CurrentActor) -> TreeHeadOut:
         )
 
     return audited(ctx, actor, "audit.head", ("audit", None), work)
+
+
+@general.get(
+    "/audit/records", response_model=RecordPage, responses=problem_responses(401), tags=["audit"]
+)
+def audit_records(
+    ctx: Context,
+    actor: CurrentActor,
+    wanted: Annotated[TrailFilter, Depends(trail_filter)],
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> RecordPage:
+    """Recent records the caller may read (their own, those on the requests and operations
+    they are party to, and, for admins, those of their agencies' people), newest first, with
+    filters; each with what it changed field by field."""
+
+    def work(session: Session) -> RecordPage:
+        found = list_records(session, readable_by(session, actor), wanted, limit, offset)
+        items = [record_out(record) for record in found.records]
+        return RecordPage(items=items, total=found.total, limit=found.limit, offset=found.offset)
+
+    return audited(ctx, actor, "audit.read", ("audit", None), work)

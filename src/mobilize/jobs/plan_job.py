@@ -41,8 +41,13 @@ def plan_handler(engine: Engine, key: bytes) -> Handler:
             stop=context.stop,
         )
 
+        best_short: list[float] = []  # the shortfall level's best so far, kept past it
+
         def listen(progress: Progress) -> None:
-            context.progress(asdict(progress))
+            if progress.level.startswith("shortfall") and progress.objective is not None:
+                best_short[:] = [progress.objective]
+            shown = asdict(progress) | {"time_limit": config.time_limit}
+            context.progress(shown | ({"short": best_short[0]} if best_short else {}))
 
         def store(session: Session, scenario: Scenario, document: PlanDocument) -> dict[str, Any]:
             job = service.lock_job(session, context.job_id)

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,7 @@ from mobilize.api.context import (
     perform,
 )
 from mobilize.api.problems import problem_responses
+from mobilize.api.rows import row_query, with_filters
 from mobilize.auth.service import Actor
 from mobilize.jobs.plan_job import PLAN_JOB, plan_params
 from mobilize.jobs.schemas import JobOut, job_out
@@ -48,8 +49,9 @@ from mobilize.operations.plans import (
 from mobilize.operations.requirements import requirements_in_force
 from mobilize.operations.service import find_operation, list_operations
 from mobilize.operations.tasks import mark_done, report_progress, task_status
+from mobilize.reports.rows import PLAN_SEARCHED, RowQuery, select_rows
 from mobilize.reports.strength import strength_on
-from mobilize.requests.fulfilment import support_report
+from mobilize.requests.fulfilment import support_report, support_selected
 from mobilize.requests.schemas import SupportOut
 
 router = APIRouter(prefix="/api/operations", tags=["operations"])
@@ -186,15 +188,22 @@ def _summary(session: Session, plan: PlanRecord) -> dict[str, object]:
 
 
 @router.get("/{name}/plans", response_model=list[schemas.PlanSummary], responses=READ)
-def plans(name: Name, ctx: Context, actor: CurrentActor) -> list[schemas.PlanSummary]:
-    """The operation's plans, oldest first."""
+def plans(
+    name: Name,
+    ctx: Context,
+    actor: CurrentActor,
+    query: Annotated[RowQuery, Depends(row_query)],
+    status: Annotated[str, Query(max_length=20, description="proposed, adopted, superseded")] = "",
+) -> list[schemas.PlanSummary]:
+    """The operation's plans, oldest first unless `sort` says otherwise (`-number`: newest
+    first; `shortfall_person_days`, `created_by`); `status` filters, `q` searches the status,
+    the solver's status and who made it; `limit` and `offset` page, as the page does."""
+    wanted = with_filters(query, status=status)
 
     def work(session: Session) -> list[schemas.PlanSummary]:
         operation = _readable(session, actor, name)
-        return [
-            schemas.PlanSummary.model_validate(_summary(session, plan))
-            for plan in plans_of(session, operation)
-        ]
+        found = select_rows(plans_of(session, operation), wanted, PLAN_SEARCHED)
+        return [schemas.PlanSummary.model_validate(_summary(session, plan)) for plan in found.rows]
 
     return audited(ctx, actor, "operation.read", ("operation", name), work)
 
@@ -360,13 +369,15 @@ def support(
     name: Name,
     ctx: Context,
     actor: CurrentActor,
+    query: Annotated[RowQuery, Depends(row_query)],
     on: Annotated[date | None, Query(ge=date(1900, 1, 1), le=date(2200, 12, 31))] = None,
 ) -> SupportOut:
     """Support received to date per supporting agency, counted from fills: requested,
-    approved, filled, on site, released, person-days delivered and their cost."""
+    approved, filled, on site, released, person-days delivered and their cost. The rows may
+    be searched by agency (`q`), sorted and paged; the totals stay those of every agency."""
 
     def work(session: Session) -> SupportOut:
-        return support_report(session, _readable(session, actor, name), on)
+        return support_selected(support_report(session, _readable(session, actor, name), on), query)
 
     return audited(ctx, actor, "operation.read", ("operation", name), work)
 
@@ -377,20 +388,26 @@ def strength(
     ctx: Context,
     actor: CurrentActor,
     on: Annotated[date, Query(alias="date", ge=date(1900, 1, 1), le=date(2200, 12, 31))],
+    query: Annotated[RowQuery, Depends(row_query)],
+    component: Annotated[str, Query(max_length=100)] = "",
+    capability: Annotated[str, Query(max_length=100)] = "",
+    location: Annotated[str, Query(max_length=100)] = "",
 ) -> schemas.StrengthOut:
     """Personnel by component, capability and location on a day, on pass, against caps and
-    requirements (from the adopted plan, else the force list)."""
+    requirements (from the adopted plan, else the force list). The rows may be searched
+    (`q`), filtered (`component`, `capability`, `location`), sorted and paged, as the page
+    does."""
+    wanted = with_filters(query, component=component, capability=capability, location=location)
 
     def work(session: Session) -> schemas.StrengthOut:
         operation = _readable(session, actor, name)
         document, source = deployments_source(session, operation)
         report = strength_on(snapshot(session, operation.name), document, on, source)
+        rows = select_rows(report.rows, wanted, ("component", "capability", "location")).rows
         return schemas.StrengthOut(
             day=report.day,
             source=report.source,
-            rows=[
-                schemas.StrengthRowOut(**asdict(row), present=row.present) for row in report.rows
-            ],
+            rows=[schemas.StrengthRowOut(**asdict(row), present=row.present) for row in rows],
             caps=[schemas.CapOut(**asdict(cap)) for cap in report.caps],
             needs=[schemas.NeedOut(**asdict(need), short=need.short) for need in report.needs],
         )

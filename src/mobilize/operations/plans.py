@@ -223,6 +223,32 @@ def compare_plans(before: PlanDocument, after: PlanDocument) -> PlanDifference:
     return difference
 
 
+@dataclass(frozen=True)
+class MetricChange:
+    """One metric in two plans: the difference (second less first) and whether the second is
+    better. Every metric is one the planner minimises (its levels, in `planning.model`), so
+    fewer is better."""
+
+    name: str
+    first: int
+    second: int
+
+    @property
+    def difference(self) -> int:
+        return self.second - self.first
+
+    @property
+    def verdict(self) -> str:
+        if self.second == self.first:
+            return "same"
+        return "better" if self.second < self.first else "worse"
+
+
+def metric_changes(difference: PlanDifference) -> list[MetricChange]:
+    """Each metric of a comparison, with its difference and verdict."""
+    return [MetricChange(name, old, new) for name, (old, new) in difference.metrics.items()]
+
+
 def _stays(document: PlanDocument) -> dict[str, list[str]]:
     stays: dict[str, list[str]] = {}
     for deployment in sorted(document.deployments, key=lambda d: (d.unit, d.from_)):

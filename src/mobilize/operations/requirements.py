@@ -31,6 +31,7 @@ class SourcedRequirement:
 
     requirement: schemas.Requirement
     source: str
+    filled: int = 0  # personnel of the units named for a request line (active fills)
 
 
 def requirements_in_force(session: Session, operation: Operation) -> list[SourcedRequirement]:
@@ -70,7 +71,8 @@ def _from_requests(session: Session, operation: Operation) -> list[SourcedRequir
             requirement = _requirement(operation, signed, as_signed(request, line, signed))
             if requirement is not None:
                 source = f"{request.number} line {line.position} (version {signed.version})"
-                found.append(SourcedRequirement(requirement, source))
+                filled = sum(fill.personnel for fill in line.fills if fill.active)
+                found.append(SourcedRequirement(requirement, source, filled))
     return found
 
 

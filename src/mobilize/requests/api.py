@@ -81,15 +81,23 @@ def list_requests(
     ] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=queries.MAX_PER_PAGE)] = 20,
+    sort: Annotated[
+        str | None,
+        Query(
+            pattern=r"^-?(number|title|status|personnel|starts_on|ends_on)$",
+            description="A field; `-field` descends. Without it, newest first.",
+        ),
+    ] = None,
 ) -> schemas.RequestPage:
-    """The requests your agencies are party to, newest first, filtered and paginated."""
+    """The requests your agencies are party to, newest first, filtered, sorted and
+    paginated (the request board asks the same query)."""
     return audited(
         ctx,
         actor,
         "request.list",
         ("request", None),
         lambda s: queries.list_requests(
-            s, actor, status, agency, capability, on, q, page, per_page
+            s, actor, status, agency, capability, on, q, page, per_page, sort=sort
         ),
     )
 

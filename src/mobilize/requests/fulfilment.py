@@ -24,6 +24,7 @@ from mobilize.operations.models import Operation
 from mobilize.operations.plans import adopted_document
 from mobilize.planning.instance import great_circle_km
 from mobilize.planning.schemas import PlanDocument
+from mobilize.reports.rows import RowQuery, select_rows
 from mobilize.requests import schemas
 from mobilize.requests.access import get_request, latest_offer
 from mobilize.requests.content import content_sha256
@@ -301,3 +302,35 @@ def support_csv(report: schemas.SupportOut) -> str:
     writer.writerow(["on", *SUPPORT_COLUMNS])
     writer.writerows([[report.on.isoformat(), *row] for row in support_rows(report)])
     return buffer.getvalue()
+
+
+def support_selected(report: schemas.SupportOut, query: RowQuery) -> schemas.SupportOut:
+    """`report` with its rows searched by agency, sorted and paged (`reports.rows`); its
+    totals stay those of every agency."""
+    rows = select_rows(report.rows, query, ("agency",)).rows
+    return report.model_copy(update={"rows": rows})
+
+
+def fills_at(session: Session, operation: Operation, location: str) -> list[schemas.FillAt]:
+    """The units named for the operation's request lines at `location` (the lines its lead
+    took in), newest first: what the map's place page lists beside its units."""
+    query = (
+        select(Fill, RequestLine, SupportRequest)
+        .join(RequestLine, Fill.line_id == RequestLine.id)
+        .join(SupportRequest, Fill.request_id == SupportRequest.id)
+        .where(SupportRequest.operation_id == operation.id, RequestLine.location == location)
+        .order_by(Fill.id.desc())
+    )
+    lead = lead_agency(operation)
+    return [
+        schemas.FillAt(
+            request=request.number,
+            line=line.position,
+            unit=fill.unit.code,
+            agency=fill.agency.path,
+            personnel=fill.personnel,
+            status=fill.status,
+        )
+        for fill, line, request in session.execute(query)
+        if is_accepted(request, lead)
+    ]

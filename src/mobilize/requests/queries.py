@@ -109,8 +109,11 @@ def list_requests(
     page: int = 1,
     per_page: int = 20,
     operation: str | None = None,
+    sort: str | None = None,
 ) -> schemas.RequestPage:
-    """The requests the actor is a party to, filtered; newest first.
+    """The requests the actor is a party to, filtered; newest first unless `sort` names a
+    field of the summary (`number`, `title`, `status`, `personnel`, `starts_on`, `ends_on`;
+    `-field` descends).
 
     `agency` matches the requesting agency or any addressed agency (and their parts); `on`,
     requests with a line running that day; `text`, the number, title or justification. The
@@ -141,7 +144,7 @@ def list_requests(
         query = query.where(_has_line((RequestLine.starts_on <= on) & (RequestLine.ends_on >= on)))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     shown = session.scalars(
-        query.order_by(SupportRequest.id.desc())
+        query.order_by(*_order(sort))
         .offset((page - 1) * per_page)
         .limit(per_page)
         .options(selectinload(SupportRequest.lines))
@@ -160,6 +163,31 @@ def _has_line(condition: ColumnElement[bool]) -> ColumnElement[bool]:
         .where(RequestLine.request_id == SupportRequest.id, condition)
         .exists()
     )
+
+
+SORTABLE = ("number", "title", "status", "personnel", "starts_on", "ends_on")
+
+
+def _lines_figure(figure: Any) -> Any:
+    """A figure over the request's lines, for sorting in the database."""
+    return select(figure).where(RequestLine.request_id == SupportRequest.id).scalar_subquery()
+
+
+def _order(sort: str | None) -> list[Any]:
+    """The ORDER BY of a `sort` (`-field` descends); ties, and no sort, newest first."""
+    columns = {
+        "number": SupportRequest.number,
+        "title": SupportRequest.title,
+        "status": SupportRequest.status,
+        "personnel": _lines_figure(func.sum(RequestLine.personnel)),
+        "starts_on": _lines_figure(func.min(RequestLine.starts_on)),
+        "ends_on": _lines_figure(func.max(RequestLine.ends_on)),
+    }
+    newest = SupportRequest.id.desc()
+    column = columns.get((sort or "").lstrip("-"))
+    if column is None:
+        return [newest]
+    return [column.desc() if (sort or "").startswith("-") else column.asc(), newest]
 
 
 def _summary(request: SupportRequest) -> schemas.RequestSummary:

@@ -365,6 +365,17 @@ class SupportRow(BaseModel):
     cost: float | None = Field(description="Cost to date from the rate table; None: no rate.")
 
 
+class FillAt(BaseModel):
+    """A unit named for a request line at a place."""
+
+    request: str
+    line: int
+    unit: str
+    agency: str
+    personnel: int
+    status: str
+
+
 class SupportOut(BaseModel):
     operation: str
     on: date

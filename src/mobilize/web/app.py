@@ -21,6 +21,7 @@ from mobilize.core.db import session_scope
 from mobilize.core.errors import Forbidden, MobilizeError, TooManyAttempts, Unauthenticated
 from mobilize.web import (
     admin_pages,
+    audit_pages,
     decision_pages,
     inbox_pages,
     operation_pages,
@@ -171,4 +172,5 @@ def install_web(app: FastAPI) -> None:
     app.include_router(requests_pages.router)
     app.include_router(operation_pages.router)
     app.include_router(admin_pages.router)
+    app.include_router(audit_pages.router)
     app.mount("/static", StaticFiles(directory=WEB_ROOT / "static"), name="static")

@@ -8,18 +8,19 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from mobilize.api.context import ApiContext, Context, audited
-from mobilize.audit.service import records_for, verify_trail
+from mobilize.api.rows import row_query, with_filters
 from mobilize.auth.sessions import SignedIn
 from mobilize.core.errors import InvalidInput, NotFound
 from mobilize.jobs import service as jobs
 from mobilize.jobs.access import require_may_cancel, require_may_see
 from mobilize.jobs.models import JobRecord
 from mobilize.jobs.plan_job import PLAN_JOB, plan_params
+from mobilize.jobs.plan_view import plan_job_view
 from mobilize.jobs.schemas import job_out
 from mobilize.operations.access import (
     may_plan,
@@ -31,38 +32,53 @@ from mobilize.operations.plans import (
     compare_plans,
     deployments_source,
     get_plan,
+    metric_changes,
     plan_document,
     plans_of,
     snapshot,
 )
-from mobilize.operations.service import find_operation, list_operations
+from mobilize.operations.requirements import SourcedRequirement, requirements_in_force
+from mobilize.operations.service import find_operation
 from mobilize.operations.tasks import task_status
 from mobilize.planning.schemas import PlanDocument
+from mobilize.planning.shortfall_ranges import SourcedNeed, shortfall_ranges
+from mobilize.reports.rows import PLAN_SEARCHED, RowQuery, select_rows
 from mobilize.reports.strength import (
+    StrengthRow,
     days_between,
+    deployments_of,
     strength_csv,
     strength_on,
     strength_xlsx,
 )
-from mobilize.requests.access import get_request
-from mobilize.requests.fulfilment import fulfilment, support_csv, support_report
+from mobilize.requests.fulfilment import (
+    fills_at,
+    fulfilment,
+    support_csv,
+    support_report,
+    support_selected,
+)
 from mobilize.requests.queries import list_requests
-from mobilize.requests.schemas import SupportOut
+from mobilize.requests.schemas import FillAt, SupportOut
 from mobilize.scenario.schemas import Scenario
 from mobilize.web.charts import (
     daily_strength,
-    location_map,
     plan_timeline,
     strength_figure,
 )
 from mobilize.web.context import WEB_ROOT, User, checked, page, posted_form, see_other
 from mobilize.web.forms import summary
+from mobilize.web.lists import link_maker
+from mobilize.web.map import location_map
 
 router = APIRouter(include_in_schema=False)
 Name = Annotated[str, Path(pattern=r"^[^\x00/]{1,200}$")]
 PlanNumber = Annotated[int, Path(ge=1, le=1_000_000)]
 JobId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Day = Annotated[date | None, Query(ge=date(1900, 1, 1), le=date(2200, 12, 31))]
+Rows = Annotated[RowQuery, Depends(row_query)]
+Picked = Annotated[str, Query(max_length=100)]
+STRENGTH_SEARCHED = ("component", "capability", "location")
 OPEN = ("submitted", "in_execution")
 OPEN_SHOWN = 1_000  # per status: all of them, for any operation the pages serve
 REGIONS = json.loads((WEB_ROOT / "regions.json").read_text())
@@ -124,10 +140,11 @@ def dashboard(name: Name, request: Request, ctx: Context, who: User, on: Day = N
         "dashboard.html",
         who,
         name=name,
-        figure=json.dumps(strength_figure(strength)).replace("<", "\\u003c"),
+        figure=json.dumps(strength_figure(strength, values["day"])).replace("<", "\\u003c"),
         strength=strength,
         sampled=_sampled(strength.days),
         map=location_map(stand.scenario, at_location, _outline(stand.scenario)),
+        one_day=timedelta(days=1),
         by_component=by_component,
         **values,
     )
@@ -150,8 +167,18 @@ def _outline(scenario: Scenario) -> list[list[tuple[float, float]]]:
 
 
 @router.get("/operations/{name}/plans", response_class=HTMLResponse)
-def plans(name: Name, request: Request, ctx: Context, who: User) -> HTMLResponse:
-    return _plans_page(request, ctx, who, name, {}, {})
+def plans(
+    name: Name, request: Request, ctx: Context, who: User, query: Rows, status: Picked = ""
+) -> HTMLResponse:
+    """The operation's plans, newest first unless sorted otherwise; filtered by status."""
+    return _plans_page(request, ctx, who, name, {}, {}, _plans_query(query, status))
+
+
+def _plans_query(query: RowQuery, status: str = "") -> RowQuery:
+    wanted = with_filters(query, status=status)
+    if not wanted.sort:
+        wanted = RowQuery(wanted.q, "-number", wanted.filters, min(wanted.limit, 50), wanted.offset)
+    return wanted
 
 
 def _plans_page(
@@ -161,21 +188,22 @@ def _plans_page(
     name: str,
     kept: dict[str, str],
     errors: dict[str, str],
+    wanted: RowQuery | None = None,
 ) -> HTMLResponse:
     """The plans, with the forms to run one and compare two; refused, with the problems
     beside their fields and what was chosen or typed kept."""
+    wanted = wanted or _plans_query(RowQuery())
 
     def work(session: Session) -> dict[str, Any]:
         operation = find_operation(session, name)
         require_reader(session, who.actor, operation)
         return {
-            "plans": plans_of(session, operation),
+            "found": select_rows(plans_of(session, operation), wanted, PLAN_SEARCHED),
             "may_plan": may_plan(session, who.actor, operation),
         }
 
     values = audited(ctx, who.actor, "operation.read", ("operation", name), work)
     status = 422 if errors else 200
-    shown = summary(errors, {})
     return page(
         request,
         "plans.html",
@@ -184,7 +212,9 @@ def _plans_page(
         name=name,
         kept=kept,
         errors=errors,
-        error_summary=shown,
+        error_summary=summary(errors, {}),
+        query=wanted,
+        link=link_maker(request),
         **values,
     )
 
@@ -238,6 +268,7 @@ def job_page(job_id: JobId, request: Request, ctx: Context, who: User) -> HTMLRe
         operation = find_operation(session, str(job.params.get("operation")))
         return {
             "job": job_out(job),
+            "view": plan_job_view(job.status, job.progress, job.result),
             "operation": operation.name,
             "may_plan": may_plan(session, who.actor, operation),
         }
@@ -251,7 +282,9 @@ def job_status(job_id: JobId, ctx: Context, who: User) -> JSONResponse:
     """The live view's figures, for the signed-in user (the JSON API takes tokens)."""
 
     def work(session: Session) -> dict[str, Any]:
-        return job_out(_job(session, who, job_id)).model_dump(mode="json")
+        job = _job(session, who, job_id)
+        view = plan_job_view(job.status, job.progress, job.result).as_json()
+        return job_out(job).model_dump(mode="json") | {"view": view}
 
     return JSONResponse(audited(ctx, who.actor, "job.read", ("job", str(job_id)), work))
 
@@ -284,23 +317,20 @@ def compare(
         missing = "Choose a plan in each column: the first and the second to compare"
         return _plans_page(request, ctx, who, name, chosen, {"compare-problem": missing})
 
-    def work(session: Session) -> Any:
+    def work(session: Session) -> dict[str, Any]:
         operation = find_operation(session, name)
         require_reader(session, who.actor, operation)
-        before = plan_document(get_plan(session, operation, first))
-        after = plan_document(get_plan(session, operation, second))
-        return compare_plans(before, after)
+        records = get_plan(session, operation, first), get_plan(session, operation, second)
+        difference = compare_plans(plan_document(records[0]), plan_document(records[1]))
+        return {
+            "difference": difference,
+            "metrics": metric_changes(difference),
+            "records": records,
+            "may_plan": may_plan(session, who.actor, operation),
+        }
 
-    difference = audited(ctx, who.actor, "operation.read", ("operation", name), work)
-    return page(
-        request,
-        "compare.html",
-        who,
-        name=name,
-        first=first,
-        second=second,
-        difference=difference,
-    )
+    values = audited(ctx, who.actor, "operation.read", ("operation", name), work)
+    return page(request, "compare.html", who, name=name, first=first, second=second, **values)
 
 
 @router.get("/operations/{name}/plans/{number}", response_class=HTMLResponse)
@@ -319,6 +349,7 @@ def plan_page(
             "record": record,
             "others": others,
             "may_plan": may_plan(session, who.actor, operation),
+            "needs": [_sourced(item) for item in requirements_in_force(session, operation)],
         }
 
     values = audited(ctx, who.actor, "operation.read", ("operation", name), work)
@@ -332,7 +363,16 @@ def plan_page(
         name=name,
         document=document,
         timeline=plan_timeline(scenario, document),
+        short=shortfall_ranges(scenario, document, values.pop("needs")),
         **values,
+    )
+
+
+def _sourced(item: SourcedRequirement) -> SourcedNeed:
+    need = item.requirement
+    first, last = need.from_ or date.min, need.to or date.max
+    return SourcedNeed(
+        need.location, need.capability, first, last, item.source, need.personnel, item.filled
     )
 
 
@@ -376,14 +416,83 @@ def _withheld(plan: PlanDocument | None) -> list[Any]:
 
 
 @router.get("/operations/{name}/strength", response_class=HTMLResponse)
-def strength(name: Name, request: Request, ctx: Context, who: User, on: Day = None) -> Response:
-    def work(session: Session) -> Stand:
-        return _stand(session, who, name)
+def strength(
+    name: Name,
+    request: Request,
+    ctx: Context,
+    who: User,
+    query: Rows,
+    on: Day = None,
+    component: Picked = "",
+    capability: Picked = "",
+    location: Picked = "",
+) -> Response:
+    """The strength report of a day: its rows searched, filtered and sorted as the API's."""
 
-    stand = audited(ctx, who.actor, "operation.read", ("operation", name), work)
+    def work(session: Session) -> tuple[Stand, list[FillAt]]:
+        stand = _stand(session, who, name)
+        return stand, fills_at(session, stand.operation, location) if location else []
+
+    stand, fills = audited(ctx, who.actor, "operation.read", ("operation", name), work)
     day = _day_in(stand.operation, on)
     report = strength_on(stand.scenario, stand.plan, day, stand.source)
-    return page(request, "strength.html", who, name=name, day=day, report=report, stand=stand)
+    wanted = with_filters(query, component=component, capability=capability, location=location)
+    return page(
+        request,
+        "strength.html",
+        who,
+        name=name,
+        day=day,
+        report=report,
+        stand=stand,
+        query=wanted,
+        rows=select_rows(report.rows, wanted, STRENGTH_SEARCHED),
+        needs=select_rows(report.needs, _needs_query(wanted), ("location", "capability")),
+        choices=_choices(report.rows),
+        link=link_maker(request),
+        place=_place(stand, location, day) if location else None,
+        fills=fills,
+    )
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place on a day, as the map's link shows it: its name and the units there."""
+
+    code: str
+    name: str
+    units: list[tuple[str, str, str, int]]  # unit, capability, component, strength
+
+
+def _place(stand: Stand, code: str, day: date) -> Place:
+    names = {location.id: location.name for location in stand.scenario.locations}
+    units = {unit.id: unit for unit in stand.scenario.units}
+    there = sorted(
+        (
+            stay.unit,
+            units[stay.unit].capability,
+            units[stay.unit].component.value,
+            units[stay.unit].strength,
+        )
+        for stay in deployments_of(stand.scenario, stand.plan)
+        if stay.location == code and stay.from_ <= day <= stay.to and stay.unit in units
+    )
+    return Place(code, names.get(code, code), there)
+
+
+def _needs_query(wanted: RowQuery) -> RowQuery:
+    """The requirements under the same search and filters, shortest-covered first."""
+    sort = wanted.sort if wanted.sort in ("location", "capability", "-location") else "-short"
+    filters = {k: v for k, v in wanted.filters.items() if k in ("location", "capability")}
+    return RowQuery(wanted.q, sort, filters)
+
+
+def _choices(rows: list[StrengthRow]) -> dict[str, list[str]]:
+    """The values each filter may take, from the report itself."""
+    return {
+        column: sorted({getattr(row, column) for row in rows})
+        for column in ("component", "capability", "location")
+    }
 
 
 @router.get("/operations/{name}/strength.{kind}")
@@ -427,16 +536,28 @@ def strength_download(
 
 
 @router.get("/operations/{name}/support", response_class=HTMLResponse)
-def support(name: Name, request: Request, ctx: Context, who: User, on: Day = None) -> Response:
-    """Support received to date per supporting agency, counted from fills."""
+def support(
+    name: Name, request: Request, ctx: Context, who: User, query: Rows, on: Day = None
+) -> Response:
+    """Support received to date per supporting agency, counted from fills; searched and
+    sorted as the API's."""
 
     def work(session: Session) -> tuple[Operation, SupportOut]:
         operation = find_operation(session, name)
         require_reader(session, who.actor, operation)
-        return operation, support_report(session, operation, on)
+        return operation, support_selected(support_report(session, operation, on), query)
 
     operation, report = audited(ctx, who.actor, "operation.read", ("operation", name), work)
-    return page(request, "support.html", who, name=name, report=report, operation=operation)
+    return page(
+        request,
+        "support.html",
+        who,
+        name=name,
+        report=report,
+        operation=operation,
+        query=query,
+        link=link_maker(request),
+    )
 
 
 @router.get("/operations/{name}/support.csv")
@@ -449,64 +570,3 @@ def support_download(name: Name, ctx: Context, who: User, on: Day = None) -> Res
     report = audited(ctx, who.actor, "operation.read", ("operation", name), work)
     disposition = {"Content-Disposition": f'attachment; filename="support-{report.on}.csv"'}
     return Response(support_csv(report), media_type="text/csv", headers=disposition)
-
-
-AUDITED_TYPES = ("request", "operation", "plan", "task", "unit", "job", "user", "audit")
-
-
-@router.get("/audit", response_class=HTMLResponse)
-def audit(
-    request: Request,
-    ctx: Context,
-    who: User,
-    kind: Annotated[str, Query(alias="type", max_length=50)] = "request",
-    object_id: Annotated[str, Query(alias="id", max_length=100)] = "",
-) -> HTMLResponse:
-    """One object's audit trail (what the user may read of it), and a verify button."""
-    if kind not in AUDITED_TYPES:
-        raise InvalidInput(f"type: one of {', '.join(AUDITED_TYPES)}")
-
-    def work(session: Session) -> list[Any]:
-        if not object_id:
-            return []
-        _require_reader_of(session, who, kind, object_id)
-        return records_for(session, kind, object_id)
-
-    records = audited(ctx, who.actor, "audit.read", (kind, object_id or None), work)
-    return page(request, "audit.html", who, kind=kind, object_id=object_id, records=records)
-
-
-def _require_reader_of(session: Session, who: SignedIn, kind: str, object_id: str) -> None:
-    """A trail is read by whoever may read the object: the request's parties, the
-    operation's (for its plans, tasks and units); users and the whole trail by admins."""
-    if kind == "request":
-        get_request(session, who.actor, object_id)
-        return
-    if kind == "operation":
-        require_reader(session, who.actor, find_operation(session, object_id))
-        return
-    if kind in ("plan", "task", "unit"):
-        require_reader(session, who.actor, _operation_of(session, object_id))
-        return
-    raise InvalidInput(f"the {kind} trail is read with `mobilize audit verify`, not here")
-
-
-def _operation_of(session: Session, object_id: str) -> Operation:
-    """The operation of a plan, task or unit id (`<operation>/<part>`); the longest name that
-    fits, since an operation's name may hold a `/` itself."""
-    names = [o.name for o in list_operations(session) if object_id.startswith(o.name + "/")]
-    if not names:
-        raise NotFound(f"no operation holds {object_id!r}")
-    return find_operation(session, max(names, key=len))
-
-
-@router.post("/audit/verify", response_class=HTMLResponse)
-async def verify(request: Request, ctx: Context, who: User) -> HTMLResponse:
-    form = await posted_form(request)
-    checked(ctx, who, form, "audit.verify", ("audit", None))
-
-    def work(session: Session) -> Any:
-        return verify_trail(session, ctx.audit_key, ctx.witness)
-
-    report = audited(ctx, who.actor, "audit.verify", ("audit", None), work)
-    return page(request, "audit.html", who, kind="request", object_id="", records=[], report=report)

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,7 @@ from mobilize.requests.service import (
 )
 from mobilize.requests.states import REQUEST_STATUSES
 from mobilize.web.action_forms import read_payload, whole
+from mobilize.web.board import LIST_PAGE, BoardQuery
 from mobilize.web.context import User, checked, page, posted_form, see_other
 from mobilize.web.decision_pages import (
     CONFIRMED,
@@ -40,6 +41,7 @@ from mobilize.web.decision_pages import (
     perform_request_action,
 )
 from mobilize.web.forms import summary
+from mobilize.web.lists import link_maker
 
 router = APIRouter(include_in_schema=False)
 Number = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,20}$")]
@@ -47,18 +49,41 @@ BOARD_SIZE = 500
 
 
 @router.get("/requests", response_class=HTMLResponse)
-def board(request: Request, ctx: Context, who: User) -> HTMLResponse:
-    """Every request the user's agencies are party to, in a column per status."""
+def board(
+    request: Request, ctx: Context, who: User, wanted: Annotated[BoardQuery, Depends()]
+) -> HTMLResponse:
+    """The requests the user's agencies are party to: a column per status, or (`view=list`)
+    a sorted table a page at a time; both searched and filtered by the API's query."""
+    per_page = LIST_PAGE if wanted.view == "list" else BOARD_SIZE
 
-    def work(session: Session) -> dict[str, list[schemas.RequestSummary]]:
-        found = list_requests(session, who.actor, per_page=BOARD_SIZE).items
-        columns: dict[str, list[schemas.RequestSummary]] = {s: [] for s in REQUEST_STATUSES}
-        for shown in found:
-            columns[shown.status].append(shown)
-        return columns
+    def work(session: Session) -> schemas.RequestPage:
+        return list_requests(
+            session,
+            who.actor,
+            wanted.status or None,
+            wanted.agency.strip() or None,
+            wanted.capability.strip() or None,
+            wanted.on,
+            wanted.q.strip() or None,
+            wanted.page if wanted.view == "list" else 1,
+            per_page,
+            sort=wanted.sort or None,
+        )
 
-    columns = audited(ctx, who.actor, "request.list", ("request", None), work)
-    return page(request, "requests_board.html", who, columns=columns)
+    found = audited(ctx, who.actor, "request.list", ("request", None), work)
+    columns: dict[str, list[schemas.RequestSummary]] = {s: [] for s in REQUEST_STATUSES}
+    for shown in found.items:
+        columns[shown.status].append(shown)
+    return page(
+        request,
+        "requests_board.html",
+        who,
+        columns=columns,
+        found=found,
+        wanted=wanted,
+        statuses=REQUEST_STATUSES,
+        link=link_maker(request),
+    )
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-// The live view of a plan job: asks for its figures every second until it is over.
+// The live view of a plan job: asks for its figures every second until it is over, then
+// moves on to the plan (without scripts the page reloads itself and offers a link).
 "use strict";
 (() => {
   const live = document.getElementById("live");
@@ -12,23 +13,30 @@
     const response = await fetch(live.dataset.statusUrl, { credentials: "same-origin" });
     if (!response.ok) { return; }
     const job = await response.json();
-    const progress = job.progress || {};
+    const view = job.view || {};
     show("job-status", job.status);
-    show("job-level", progress.level);
-    show("job-elapsed", progress.elapsed);
-    show("job-objective", progress.objective);
-    show("job-bound", progress.bound);
-    show("job-gap", progress.gap);
-    if (job.status === "queued" || job.status === "running") {
+    show("job-status-words", view.status && view.status !== job.status ? `(${view.status})` : "");
+    show("job-working-on", view.working_on);
+    show("job-left", view.seconds_left === null ? null : `about ${view.seconds_left} s`);
+    show("job-short", view.best_short === null ? null : `${view.best_short.toLocaleString("en-US")} person-days short`);
+    show("job-gap", view.gap_percent);
+    const bar = document.getElementById("job-progress");
+    if (bar) { bar.value = view.used || 0; }
+    if (view.running) {
       setTimeout(tick, 1000);
       return;
     }
+    const stop = document.getElementById("job-stop");
+    if (stop) { stop.remove(); }
     const result = document.getElementById("job-result");
-    if (job.result && job.result.plan) {
+    if (view.plan) {
+      const target = `/operations/${encodeURIComponent(operation)}/plans/${view.plan}`;
       const link = document.createElement("a");
-      link.href = `/operations/${encodeURIComponent(operation)}/plans/${job.result.plan}`;
-      link.textContent = `Plan ${job.result.plan} is ready`;
+      link.href = target;
+      link.dataset.testid = "job-plan";
+      link.textContent = `Plan ${view.plan} is ready: read it`;
       result.replaceChildren(link);
+      setTimeout(() => { window.location.assign(target); }, 1500);
     } else if (job.error) {
       result.textContent = job.error;
     }
