@@ -425,6 +425,43 @@ EXPECTED |= route(
     admin=EVERYWHERE,
     anonymous=401,
 )
+# Your own: what awaits you, your notifications and their delivery; the audit records you may
+# read (filtered by the service to them, never refused): anyone signed in.
+EXPECTED |= {
+    key: status
+    for method, path in (
+        ("GET", "/api/me/awaiting"),
+        ("GET", "/api/me/notifications"),
+        ("POST", "/api/me/notifications/read"),
+        ("GET", "/api/me/notification-settings"),
+        ("PUT", "/api/me/notification-settings"),
+        ("GET", "/api/audit/records"),
+    )
+    for key, status in route(
+        method,
+        path,
+        requester=EVERYWHERE,
+        responder=EVERYWHERE,
+        approver=EVERYWHERE,
+        planner=EVERYWHERE,
+        viewer=EVERYWHERE,
+        admin=EVERYWHERE,
+        anonymous=401,
+    ).items()
+}
+# What an adoption would change is told to whoever may adopt: the lead's planners (no side
+# here), as the adoption itself.
+EXPECTED |= route(
+    "GET",
+    "/api/operations/{name}/plans/{number}/adoption",
+    requester=NOWHERE,
+    responder=NOWHERE,
+    approver=NOWHERE,
+    planner=NOWHERE,
+    viewer=NOWHERE,
+    admin=NOWHERE,
+    anonymous=401,
+)
 TABLE_ROUTES = sorted({(method, path) for method, path, _, _ in EXPECTED})
 
 
@@ -631,6 +668,19 @@ def _sealed_head(flow: Workflow) -> Attempt:
 
 
 EXERCISES: dict[tuple[str, str], Callable[[Workflow], Attempt]] = {
+    ("GET", "/api/me/awaiting"): lambda flow: Attempt("/api/me/awaiting"),
+    ("GET", "/api/me/notifications"): lambda flow: Attempt("/api/me/notifications"),
+    ("POST", "/api/me/notifications/read"): lambda flow: Attempt(
+        "/api/me/notifications/read", None, {"ids": None}
+    ),
+    ("GET", "/api/me/notification-settings"): lambda flow: Attempt("/api/me/notification-settings"),
+    ("PUT", "/api/me/notification-settings"): lambda flow: Attempt(
+        "/api/me/notification-settings", None, {"email": None, "delivery": "digest"}
+    ),
+    ("GET", "/api/audit/records"): lambda flow: Attempt("/api/audit/records"),
+    ("GET", "/api/operations/{name}/plans/{number}/adoption"): lambda flow: Attempt(
+        f"{OPERATION}/plans/{_stored_plan(flow)}/adoption"
+    ),
     ("POST", "/api/requests/{number}/accept"): _accept,
     ("POST", "/api/requests/{number}/fills"): _fill,
     ("POST", "/api/requests/{number}/fills/{unit}/status"): _fill_status,

@@ -107,7 +107,10 @@ def audit_head(ctx: Context, actor: CurrentActor) -> TreeHeadOut:
 
 
 @general.get(
-    "/audit/records", response_model=RecordPage, responses=problem_responses(401), tags=["audit"]
+    "/audit/records",
+    response_model=RecordPage,
+    responses=problem_responses(401, 422),
+    tags=["audit"],
 )
 def audit_records(
     ctx: Context,

@@ -3,7 +3,7 @@ and the audit page, and the records as the API returns them."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Query
@@ -12,7 +12,7 @@ from pydantic import BaseModel, BeforeValidator, Field
 from mobilize.audit.listing import MAX_LIMIT, Order, TrailFilter, field_changes, outcome_words
 from mobilize.audit.models import AuditRecord
 from mobilize.core.errors import InvalidInput
-from mobilize.requests.schemas import WITHOUT_NUL
+from mobilize.requests.schemas import WITHOUT_NUL, Moment
 
 Text = Annotated[str, Query(max_length=200)]
 
@@ -73,7 +73,7 @@ class FieldChangeOut(BaseModel):
 
 class RecordOut(BaseModel):
     id: int
-    at: datetime
+    at: Moment
     actor: str | None
     agency: str | None
     action: str

@@ -15,8 +15,8 @@ from mobilize.inbox.awaiting import awaiting
 from mobilize.inbox.service import mark_read, notifications_of, set_delivery, setting_of
 
 router = APIRouter(prefix="/api/me", tags=["inbox"])
-READ = problem_responses(401)
-WRITE = problem_responses(401, 422)
+READ = problem_responses(401, 422)  # 422: a query parameter that is not one
+WRITE = problem_responses(400, 401, 422)  # 400: a body that is not JSON
 
 
 @router.get("/awaiting", response_model=schemas.AwaitingPage, responses=READ)
