@@ -6,6 +6,7 @@ a red line and an exit code, problem+json, an error page.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -74,8 +75,16 @@ class InvalidFields(InvalidInput):
     (`lines.0.location`), so that a form shows each beside its field and the API lists them."""
 
     def __init__(self, fields: dict[str, str]) -> None:
-        summary = "; ".join(f"{path}: {message}" for path, message in fields.items())
+        summary = "; ".join(f"{_spoken(path)}: {message}" for path, message in fields.items())
         super().__init__(summary, fields)
+
+
+def _spoken(path: str) -> str:
+    """`lines.0.location` -> `line 1, location`: the summary is read by people, who count
+    lines from 1 (the field paths in `fields` stay as the API's `loc`)."""
+    return re.sub(r"\blines\.(\d+)(\.|$)", lambda m: f"line {int(m.group(1)) + 1}, ", path).rstrip(
+        ", "
+    )
 
 
 class InvalidPlan(MobilizeError):
