@@ -20,9 +20,12 @@ run: $(STAMP)
 	$(BIN)/mobilize demo run --scenario $(SCENARIO)
 
 # The PostgreSQL tests run whenever a server answers on 127.0.0.1:5432, on a throwaway
-# database; PYTEST_ARGS narrows the run (e.g. PYTEST_ARGS="tests/jobs -x").
+# database; PYTEST_ARGS narrows the run (e.g. PYTEST_ARGS="tests/jobs -x"). Two pytest
+# workers, a file each at a time (module fixtures such as the browser are shared within a
+# file); TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	.ci/with-test-database $(BIN)/pytest -q $(PYTEST_ARGS)
+	.ci/with-test-database $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

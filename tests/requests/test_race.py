@@ -73,7 +73,7 @@ def _approve_all(app: FastAPI, token: str, numbers: list[str], seed: int) -> Cou
 
 
 def test_concurrent_approvers_one_wins_each_request(demo: Demo, app: FastAPI) -> None:
-    count = 200 if demo.engine.dialect.name == "postgresql" else 40
+    count = 60 if demo.engine.dialect.name == "postgresql" else 40
     numbers = _offered_requests(demo, count)
     tokens = _approver_tokens(demo)
     with ThreadPoolExecutor(APPROVERS) as pool:
