@@ -63,8 +63,7 @@ LINE = schemas.LineDraft(
     supporting_agency="DOJ",
 )
 sys.path.insert(0, str(ROOT))
-from tests.cluster import free_port  # noqa: E402
-from tests.processes import Process  # noqa: E402
+from tests.processes import Server  # noqa: E402
 
 
 def prepare(url: str, race: int) -> tuple[dict[str, str], list[list[str]]]:
@@ -163,20 +162,6 @@ def bad_token_study(base: str, token: str, args: argparse.Namespace) -> None:
     )
 
 
-def wait_ready(base: str, server: Process, within: float = 60) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if server.popen.poll() is not None:
-            raise SystemExit(f"the server exited:\n{server.output()}")
-        try:
-            if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"the server was not ready in {within:g} s:\n{server.output()}")
-
-
 def _ordinals_by_year(numbers: Sequence[str]) -> dict[str, list[int]]:
     """RFA-2018-0003 -> {"RFA-2018": [3]}: numbers are counted per year."""
     by_year: dict[str, list[int]] = defaultdict(list)
@@ -250,11 +235,9 @@ def main() -> None:
                 "MOBILIZE_AUDIT_WITNESS_FILE": str(folder / "audit.witness"),
             }
             tokens, pool = prepare(url, args.race)
-            port = free_port()
-            base = f"http://127.0.0.1:{port}"
-            serve = ["serve", "--port", str(port), "--workers", str(args.workers)]
-            server = Process(serve, env, folder / "serve.log")
-            wait_ready(base, server)
+            server = Server(env, folder / "serve.log", args.workers)
+            server.wait_ready()
+            base = server.base
             load_env = {
                 "LOAD_TOKENS": json.dumps(tokens),
                 "LOAD_RACE": json.dumps(pool),

@@ -43,9 +43,10 @@ class Process:
 
 
 class Server(Process):
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, workers: int = 1) -> None:
         self.port = free_port()
-        super().__init__(["serve", "--port", str(self.port)], env, log)
+        serve = ["serve", "--port", str(self.port), "--workers", str(workers)]
+        super().__init__(serve, env, log)
 
     @property
     def base(self) -> str:
