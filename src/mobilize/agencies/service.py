@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from mobilize.agencies.models import Agency
@@ -14,6 +14,25 @@ def load_agencies(session: Session) -> dict[int, Agency]:
     their paths (a path walks the parents): while the caller holds this, a path or an
     `agency` of a row loaded in the session costs no query of its own."""
     return {agency.id: agency for agency in session.scalars(select(Agency))}
+
+
+HELD = "mobilize.agencies"  # Session.info: every agency, held for the transaction
+
+
+def held_agencies(session: Session) -> dict[int, Agency]:
+    """`load_agencies` once per transaction, held by the session: its identity map keeps a row
+    only while something else does, so without this each path read would query the parents
+    again. A flush that adds an agency lets the next call load them afresh."""
+    held: dict[int, Agency] | None = session.info.get(HELD)
+    if held is None:
+        held = session.info[HELD] = load_agencies(session)
+    return held
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_held(session: Session, _context: object) -> None:
+    if any(isinstance(row, Agency) for row in session.new):
+        session.info.pop(HELD, None)
 
 
 def split_path(path: str) -> list[str]:

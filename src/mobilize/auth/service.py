@@ -17,10 +17,10 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from mobilize.agencies.models import Agency
-from mobilize.agencies.service import ensure_agency, find_agency, load_agencies
+from mobilize.agencies.service import ensure_agency, find_agency, held_agencies
 from mobilize.audit.service import SYSTEM_ACTOR, Entry, append
 from mobilize.auth.models import ApiToken, Role, RoleGrant, User, WebSession
 from mobilize.core.errors import Conflict, Forbidden, NotFound, Unauthenticated
@@ -104,14 +104,14 @@ def create_token(session: Session, key: bytes, username: str, name: str = "api")
 
 def authenticate_token(session: Session, token: str) -> Actor:
     found = session.scalars(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(token))
+        select(ApiToken)
+        .where(ApiToken.token_hash == hash_token(token))
+        .options(joinedload(ApiToken.user).selectinload(User.grants))
     ).one_or_none()
     if found is None or found.revoked_at is not None or not found.user.active:
         raise Unauthenticated("the token is unknown or revoked")
-    agencies = load_agencies(session)  # the grants' paths from these, not one query each
-    actor = actor_of(found.user)
-    del agencies
-    return actor
+    held_agencies(session)  # the grants' paths from these, not one query each
+    return actor_of(found.user)
 
 
 def authenticate_password(session: Session, username: str, password: str) -> Actor:

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
+from mobilize.agencies.service import held_agencies
 from mobilize.audit.service import Entry, append
-from mobilize.auth.models import WebSession
+from mobilize.auth.models import User, WebSession
 from mobilize.auth.service import Actor, actor_of, authenticate_password, hash_token
 from mobilize.core.errors import Forbidden, Unauthenticated
 
@@ -49,10 +50,13 @@ def signed_in(session: Session, token: str | None) -> SignedIn:
     if not token:
         raise Unauthenticated("sign in first")
     record = session.scalars(
-        select(WebSession).where(WebSession.token_hash == hash_token(token))
+        select(WebSession)
+        .where(WebSession.token_hash == hash_token(token))
+        .options(joinedload(WebSession.user).selectinload(User.grants))
     ).one_or_none()
     if record is None or _aware(record.expires_at) <= datetime.now(UTC) or not record.user.active:
         raise Unauthenticated("your session has ended; sign in again")
+    held_agencies(session)  # the grants' paths from these, not one query each
     return SignedIn(actor_of(record.user), record.user.full_name, record.form_token)
 
 

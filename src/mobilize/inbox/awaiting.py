@@ -26,7 +26,7 @@ from mobilize.operations.access import may_adopt, may_read
 from mobilize.operations.models import Operation, PlanRecord
 from mobilize.operations.plans import adopted_plan, plans_of
 from mobilize.operations.service import list_operations
-from mobilize.requests.access import is_party
+from mobilize.requests.access import is_party, parties_clause
 from mobilize.requests.actions import (
     available_actions,
     lines_to_answer,
@@ -65,7 +65,8 @@ class AwaitingItem:
 
 def awaiting(session: Session, actor: Actor) -> list[AwaitingItem]:
     """Everything in `actor`'s queue, in the order of `KINDS`, then by subject."""
-    items = [item for request in _open_requests(session) for item in request_items(actor, request)]
+    requests = _open_requests(session, actor)
+    items = [item for request in requests for item in request_items(actor, request)]
     for operation in list_operations(session):
         if may_read(session, actor, operation):
             items.extend(plan_items(session, actor, operation))
@@ -74,12 +75,13 @@ def awaiting(session: Session, actor: Actor) -> list[AwaitingItem]:
     return sorted(items, key=lambda item: (order.index(item.kind), item.subject))
 
 
-def _open_requests(session: Session) -> list[SupportRequest]:
-    """Loaded with what the rules read, in a few queries (the menu's count asks every page)."""
+def _open_requests(session: Session, actor: Actor) -> list[SupportRequest]:
+    """The open requests `actor` is a party to (the database filters: the menu's count asks
+    every page), loaded with what the rules read, in a few queries."""
     lines = selectinload(SupportRequest.lines)
     query = (
         select(SupportRequest)
-        .where(SupportRequest.status.in_(OPEN_REQUESTS))
+        .where(SupportRequest.status.in_(OPEN_REQUESTS), parties_clause(session, actor))
         .options(
             joinedload(SupportRequest.requesting_agency),
             lines.joinedload(RequestLine.supporting_agency),

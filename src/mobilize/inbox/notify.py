@@ -13,8 +13,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from mobilize.agencies.service import held_agencies
 from mobilize.auth.models import User
 from mobilize.auth.service import Actor, actor_of
 from mobilize.inbox.awaiting import AwaitingItem, job_item, plan_item, request_items
@@ -51,8 +52,11 @@ def note_job(session: Session, job: JobRecord) -> None:
 
 
 def _active_actors(session: Session) -> list[Actor]:
-    users = session.scalars(select(User).where(User.active.is_(True)).order_by(User.id))
-    return [actor_of(user) for user in users]
+    """Every active user as an actor, in three queries (users, their grants, the agencies
+    their paths are read from) rather than a few per user."""
+    held_agencies(session)
+    query = select(User).where(User.active.is_(True)).options(selectinload(User.grants))
+    return [actor_of(user) for user in session.scalars(query.order_by(User.id))]
 
 
 def _tell(session: Session, actor: Actor, items: Iterable[AwaitingItem]) -> None:

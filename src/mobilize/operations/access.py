@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mobilize.agencies.models import Agency
-from mobilize.agencies.service import load_agencies
+from mobilize.agencies.service import held_agencies
 from mobilize.auth.models import Role
 from mobilize.auth.service import Actor
 from mobilize.core.errors import Forbidden
@@ -36,7 +36,7 @@ def accepted_requests(session: Session, operation: Operation) -> list[SupportReq
 
 
 def operation_parties(session: Session, operation: Operation) -> set[str]:
-    agencies = load_agencies(session)
+    agencies = held_agencies(session)
     of_units = select(UnitRecord.agency_id).where(UnitRecord.operation_id == operation.id)
     parties = {
         (agencies.get(id_) or session.get_one(Agency, id_)).path

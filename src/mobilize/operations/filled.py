@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from mobilize.operations.lead import is_accepted, lead_agency
 from mobilize.operations.models import Operation
@@ -38,6 +38,12 @@ def filled_units(session: Session, operation: Operation) -> dict[str, FilledUnit
         select(Fill, SupportRequest)
         .join(SupportRequest, Fill.request_id == SupportRequest.id)
         .where(SupportRequest.operation_id == operation.id)
+        .options(
+            joinedload(Fill.unit),
+            joinedload(Fill.line).joinedload(RequestLine.supporting_agency),
+            selectinload(SupportRequest.versions),
+            selectinload(SupportRequest.approvals),
+        )
         .order_by(Fill.id)
     )
     found: dict[str, FilledUnit] = {}

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer, object_session
 
 from mobilize.audit.service import SYSTEM_ACTOR, Entry, append
 from mobilize.core.errors import NotFound, Refused
@@ -23,6 +23,8 @@ from mobilize.operations.service import export_scenario, get_operation
 from mobilize.planning.schemas import PlanDocument
 from mobilize.scenario.schemas import Scenario
 from mobilize.scenario.writer import scenario_document
+
+PARSED = "mobilize.plan_documents"  # Session.info key: the plans parsed in this transaction
 
 
 def snapshot(session: Session, name: str | None) -> Scenario:
@@ -99,12 +101,25 @@ def _with_hand_reasons(document: PlanDocument, orders: list[OrderRecord]) -> Pla
 
 
 def plan_document(record: PlanRecord) -> PlanDocument:
-    return PlanDocument.model_validate(record.document)
+    """The stored plan, parsed once per transaction: a plan is written once, and a page reads
+    the adopted one in several places (its figures, the requests' fulfilment, the menu)."""
+    session = object_session(record)
+    if session is None or record.id is None:  # not stored yet: nothing to key it by
+        return PlanDocument.model_validate(record.document)
+    parsed: dict[int, PlanDocument] = session.info.setdefault(PARSED, {})
+    if record.id not in parsed:
+        parsed[record.id] = PlanDocument.model_validate(record.document)
+    return parsed[record.id]
+
+
+# Lists of plans and the adopted plan's number are asked on every page (the menu's queue) and
+# read neither the inputs nor the plan, both large: loaded when read, in the same transaction.
+WITHOUT_CONTENT = (defer(PlanRecord.scenario), defer(PlanRecord.document))
 
 
 def plans_of(session: Session, operation: Operation) -> list[PlanRecord]:
     query = select(PlanRecord).where(PlanRecord.operation_id == operation.id)
-    return list(session.scalars(query.order_by(PlanRecord.number)))
+    return list(session.scalars(query.options(*WITHOUT_CONTENT).order_by(PlanRecord.number)))
 
 
 def get_plan(session: Session, operation: Operation, number: int) -> PlanRecord:
@@ -122,7 +137,7 @@ def adopted_plan(session: Session, operation: Operation) -> PlanRecord | None:
     query = select(PlanRecord).where(
         PlanRecord.operation_id == operation.id, PlanRecord.status == "adopted"
     )
-    return session.scalars(query).one_or_none()
+    return session.scalars(query.options(*WITHOUT_CONTENT)).one_or_none()
 
 
 def adopted_document(session: Session, operation: Operation) -> PlanDocument | None:

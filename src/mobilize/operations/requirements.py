@@ -84,7 +84,7 @@ def _requests(session: Session, operation: Operation) -> list[SupportRequest]:
             SupportRequest.status.not_in(sorted(REQUEST_OVER)),
         )
         .options(
-            selectinload(SupportRequest.lines),
+            selectinload(SupportRequest.lines).selectinload(RequestLine.fills),
             selectinload(SupportRequest.versions),
             selectinload(SupportRequest.approvals),
         )

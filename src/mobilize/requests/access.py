@@ -6,18 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, event, select
+from sqlalchemy.orm import Session, selectinload
 
 from mobilize.agencies.models import Agency
-from mobilize.agencies.service import load_agencies
+from mobilize.agencies.service import held_agencies
 from mobilize.audit.service import Entry, append
 from mobilize.auth.models import Role
 from mobilize.auth.service import Actor
 from mobilize.core.errors import Forbidden, InvalidInput, NotFound, PreconditionFailed
 from mobilize.operations.lead import lead_agency
 from mobilize.operations.models import Operation
-from mobilize.requests.models import RequestLine, SupportRequest
+from mobilize.requests.models import Approval, Fill, RequestLine, SupportRequest
 from mobilize.requests.states import RequestStatus
 
 
@@ -53,7 +53,7 @@ def parties_clause(
     """`is_party` as a WHERE clause over `SupportRequest`, for lists: the same rule, asked of
     the database instead of each loaded request (tests/requests/test_queries.py holds the two
     to the same answers for every demo user and request)."""
-    agencies = agencies or load_agencies(session)
+    agencies = agencies or held_agencies(session)
     related = [id_ for id_, agency in agencies.items() if actor.related_to(agency.path)]
     led = [
         operation.id
@@ -91,7 +91,43 @@ def latest_offer(line: RequestLine, version: int) -> int:
     return answers[-1].personnel if answers else 0
 
 
+LOADED = "mobilize.requests_loaded_whole"  # Session.info: request id -> packages loaded too
+
+
+def load_whole(session: Session, request: SupportRequest, packages: bool = False) -> None:
+    """The request's lines with their answers and fills, and its approvals (with their decision
+    packages when `packages`), a query per collection: what a request's page, its fulfilment
+    and its papers read line by line, which loaded lazily would cost a query per line and
+    fill. Once per transaction until something is written (`_forget_loaded`)."""
+    loaded: dict[int, bool] = session.info.setdefault(LOADED, {})
+    if request.id in loaded and (loaded[request.id] or not packages):
+        return
+    approvals = selectinload(SupportRequest.approvals)
+    fills = selectinload(RequestLine.fills)
+    session.scalars(
+        select(SupportRequest)
+        .where(SupportRequest.id == request.id)
+        .options(
+            selectinload(SupportRequest.lines).options(
+                selectinload(RequestLine.responses),
+                fills.selectinload(Fill.events),
+                fills.selectinload(Fill.unit),
+            ),
+            approvals.undefer(Approval.decision_package) if packages else approvals,
+        )
+        .execution_options(populate_existing=True)  # replaces collections loaded without them
+    ).one()
+    loaded[request.id] = packages
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_loaded(session: Session, _context: Any) -> None:
+    """A write may change what `load_whole` loaded: the next reader loads it again."""
+    session.info.pop(LOADED, None)
+
+
 def find_request(session: Session, number: str, lock: bool) -> SupportRequest:
+    held_agencies(session)  # the rules read agencies' paths
     query = select(SupportRequest).where(SupportRequest.number == number)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)

@@ -26,7 +26,7 @@ from mobilize.planning.instance import great_circle_km
 from mobilize.planning.schemas import PlanDocument
 from mobilize.reports.rows import RowQuery, select_rows
 from mobilize.requests import schemas
-from mobilize.requests.access import get_request, latest_offer
+from mobilize.requests.access import get_request, latest_offer, load_whole
 from mobilize.requests.content import content_sha256
 from mobilize.requests.models import Fill, OperationRate, RequestLine, SupportRequest
 from mobilize.requests.states import SIGNED, FillStatus
@@ -72,6 +72,7 @@ def fulfilment(
 def fulfilment_of(
     session: Session, request: SupportRequest, on: date | None = None
 ) -> schemas.FulfilmentOut:
+    load_whole(session, request)
     number = request.number
     day = on or default_day(request.operation)
     adopted = adopted_document(session, request.operation) if request.operation else None

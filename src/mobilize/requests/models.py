@@ -155,7 +155,9 @@ class Approval(Base):
     criteria: Mapped[dict[str, Any]] = mapped_column(JSON)  # criterion -> judgement and note
     version: Mapped[int]
     version_sha256: Mapped[str] = mapped_column(String(64))
-    decision_package: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Deferred: the package is large (the consequences of the signature) and only the request's
+    # own pages and papers read it; the plan's inputs read every approval of an operation.
+    decision_package: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     line: Mapped[RequestLine] = relationship()

@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from mobilize.agencies.service import load_agencies
+from mobilize.agencies.service import held_agencies
 from mobilize.audit.service import records_for
 from mobilize.auth.models import User
 from mobilize.auth.service import Actor, covers
 from mobilize.operations.models import Operation
 from mobilize.requests import schemas
-from mobilize.requests.access import parties_clause
+from mobilize.requests.access import load_whole, parties_clause
 from mobilize.requests.models import Approval, RequestLine, SupportRequest
 from mobilize.requests.service import content_sha256, get_request
 
@@ -23,6 +23,7 @@ MAX_PER_PAGE = 100
 
 
 def request_out(session: Session, request: SupportRequest) -> schemas.RequestOut:
+    load_whole(session, request, packages=True)
     names = _usernames(session, _people_of(request))
     sha256 = content_sha256(request)
     return schemas.RequestOut(
@@ -118,7 +119,7 @@ def list_requests(
     `agency` matches the requesting agency or any addressed agency (and their parts); `on`,
     requests with a line running that day; `text`, the number, title or justification. The
     database filters, counts and cuts the page: a list costs one page, not every request."""
-    held = load_agencies(session)  # kept: the summaries read the agencies' paths
+    held = held_agencies(session)  # the summaries read the agencies' paths
     agencies = {id_: agency.path for id_, agency in held.items()}
     query = select(SupportRequest).where(parties_clause(session, actor, held))
     if status:
