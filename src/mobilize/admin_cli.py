@@ -234,7 +234,7 @@ def serve(
     # Checked (and made, on an empty database) here, before any worker process starts: an
     # unreachable database is one line and exit 1, not a traceback from each worker.
     open_engine().dispose()
-    uvicorn.run("mobilize.server:create_app", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run("mobilize.server:serving_app", factory=True, host=host, port=port, workers=workers)
 
 
 rates_app = typer.Typer(help="An operation's rate table (the decision package's costs).")

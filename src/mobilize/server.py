@@ -8,6 +8,7 @@ web application, and runs the in-process worker when the queue is the in-process
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -21,6 +22,7 @@ from mobilize.api.housekeeping import housekeeping
 from mobilize.api.problems import install_problem_handlers, problem_responses
 from mobilize.audit.sealer import Sealer
 from mobilize.audit.witness import FileWitness
+from mobilize.auth.failures import FailureGate
 from mobilize.core.db import make_engine
 from mobilize.core.migrate import ensure_schema
 from mobilize.core.settings import Settings, audit_key, load_settings, witness_file
@@ -44,6 +46,7 @@ def create_app(settings: Settings | None = None, run_jobs: bool = True) -> FastA
     queue = make_queue(settings, engine, key, job_handlers(engine, key))
     runs_jobs = run_jobs and isinstance(queue, InProcessQueue)
     witness = FileWitness(witness_file(settings))
+    gate = FailureGate()  # addresses past their failures, refused by this process alone
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -51,7 +54,7 @@ def create_app(settings: Settings | None = None, run_jobs: bool = True) -> FastA
         to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         # The sealer signs tree heads every few seconds (`audit.sealer`); like the in-process
         # worker, it runs in the serving app, not under the tests that drive it themselves.
-        sealer = Sealer(engine, key, witness, before_seal=housekeeping(key))
+        sealer = Sealer(engine, key, witness, before_seal=housekeeping(key, gate))
         # Notifications are e-mailed by a sweep of the outbox in each server (`inbox.mail`).
         mailer = Mailer(engine, settings.smtp) if settings.smtp and run_jobs else None
         if run_jobs:
@@ -88,6 +91,7 @@ def create_app(settings: Settings | None = None, run_jobs: bool = True) -> FastA
         queue=queue,
         witness=witness,
         token_failures_per_minute=settings.token_failures_per_minute,
+        failure_gate=gate,
         smtp=settings.smtp,
     )
     app.state.queue = queue
@@ -98,4 +102,16 @@ def create_app(settings: Settings | None = None, run_jobs: bool = True) -> FastA
     for router in (general, requests_router, operations_router, jobs_router, inbox_router):
         app.include_router(router, responses=throttled)
     install_web(app)
+    return app
+
+
+def serving_app() -> FastAPI:
+    """The app as `mobilize serve` runs it in each worker process: built, then everything made
+    so far (modules, routes, templates: objects that live as long as the process) moved out
+    of the garbage collector's sight (`gc.freeze`), so that a full collection in the middle
+    of a request walks only what requests made. Not in `create_app`: tests build many apps in
+    one process and need theirs collected."""
+    app = create_app()
+    gc.collect()
+    gc.freeze()
     return app

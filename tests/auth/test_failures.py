@@ -9,14 +9,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 
-from mobilize.api.housekeeping import IDEMPOTENCY_LIFETIME, purge_expired
+from mobilize.api.context import ApiContext
+from mobilize.api.housekeeping import IDEMPOTENCY_LIFETIME, housekeeping, purge_expired
 from mobilize.audit.heads import TreeHead, head_is_signed, read_public_key
 from mobilize.audit.models import AuditRecord
 from mobilize.audit.sealer import seal
-from mobilize.auth.failures import TOKEN_FAILURES_PER_MINUTE, fold_failures
+from mobilize.auth.failures import TOKEN_FAILURES_PER_MINUTE, FailureGate, fold_failures
 from mobilize.auth.models import AuthFailureCount, Role, WebSession
 from mobilize.auth.service import add_user, create_token
 from mobilize.core.db import session_scope
@@ -39,6 +41,12 @@ def api(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[tuple[Tes
     app.state.context.engine.dispose()
 
 
+def _served(client: TestClient) -> ApiContext:
+    assert isinstance(client.app, FastAPI)
+    context: ApiContext = client.app.state.context
+    return context
+
+
 def _records(engine: Engine, action: str) -> list[AuditRecord]:
     with session_scope(engine) as session:
         return list(session.scalars(select(AuditRecord).where(AuditRecord.action == action)))
@@ -55,6 +63,8 @@ def test_bad_tokens_are_counted_not_recorded_one_by_one(
     assert statuses.count(401) == TOKEN_FAILURES_PER_MINUTE
     assert statuses.count(429) == 3
     assert _records(engine, "authenticate") == []
+    with session_scope(engine) as session:  # as the server's housekeeping does
+        housekeeping(KEY, _served(client).failure_gate)(session)
     with session_scope(engine) as session:
         counts = session.scalars(select(AuthFailureCount)).all()
         assert [(c.source, c.kind, c.failures) for c in counts] == [
@@ -65,6 +75,47 @@ def test_bad_tokens_are_counted_not_recorded_one_by_one(
     [folded] = _records(engine, "authenticate.failed")
     assert (folded.object_id, folded.outcome) == ("testclient", "unauthenticated")
     assert folded.after["failures"] == TOKEN_FAILURES_PER_MINUTE + 3
+
+
+def test_an_address_past_its_limit_is_refused_without_a_transaction(
+    api: tuple[TestClient, str], engine: Engine
+) -> None:
+    """The flood costs the database nothing once the process has seen the limit; what it
+    tried is still counted, at the next housekeeping pass."""
+    client, _ = api
+    wrong = {"Authorization": "Bearer mob_wrong"}
+    for _ in range(TOKEN_FAILURES_PER_MINUTE):
+        assert client.get("/api/me", headers=wrong).status_code == 401
+    statements: list[str] = []
+    served = _served(client).engine
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(served, "before_cursor_execute", count)
+    try:
+        answers = [client.get("/api/me", headers=wrong) for _ in range(20)]
+    finally:
+        event.remove(served, "before_cursor_execute", count)
+    assert {answer.status_code for answer in answers} == {429}
+    assert answers[0].headers["content-type"] == "application/problem+json"
+    assert statements == []
+    gate = _served(client).failure_gate
+    with session_scope(engine) as session:
+        assert gate.flush(session) == 20
+        assert gate.flush(session) == 0  # told once
+    with session_scope(engine) as session:
+        [count_row] = session.scalars(select(AuthFailureCount)).all()
+        assert count_row.failures == TOKEN_FAILURES_PER_MINUTE + 20
+
+
+def test_the_gate_shuts_an_address_for_its_minute_only() -> None:
+    gate = FailureGate()
+    now = datetime(2026, 12, 3, 17, 0, 59, tzinfo=UTC)
+    gate.shut("10.0.0.9", now)
+    assert gate.refuses("10.0.0.9", now)
+    assert not gate.refuses("10.0.0.8", now)  # another address
+    assert not gate.refuses("10.0.0.9", now + timedelta(seconds=1))  # the next minute
 
 
 def test_the_address_over_its_limit_is_refused_even_with_a_good_token(

@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
@@ -25,7 +25,11 @@ from sqlalchemy.orm import Session
 from mobilize.audit.chain import canonical_json
 from mobilize.audit.service import Entry, run_audited
 from mobilize.audit.witness import Witness
-from mobilize.auth.failures import TOKEN_FAILURES_PER_MINUTE, authenticate_counted
+from mobilize.auth.failures import (
+    TOKEN_FAILURES_PER_MINUTE,
+    FailureGate,
+    authenticate_counted,
+)
 from mobilize.auth.service import Actor, authenticate_token
 from mobilize.core.errors import (
     InvalidInput,
@@ -50,6 +54,8 @@ class ApiContext:
     witness: Witness | None = None  # the audit log's witness (`audit.witness`)
     token_failures_per_minute: int = TOKEN_FAILURES_PER_MINUTE
     smtp: SmtpSettings | None = None  # notifications by e-mail; None: in the app only
+    # The addresses this process refuses without a transaction (`auth.failures`).
+    failure_gate: FailureGate = field(default_factory=FailureGate)
 
 
 def context(request: Request) -> ApiContext:
@@ -80,7 +86,8 @@ def current_actor(
         return authenticate_token(session, credentials.credentials)
 
     limit = ctx.token_failures_per_minute
-    return authenticate_counted(ctx.engine, source_of(request), authenticate, limit)
+    source = source_of(request)
+    return authenticate_counted(ctx.engine, source, authenticate, limit, ctx.failure_gate)
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

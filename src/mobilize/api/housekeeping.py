@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from mobilize.auth.failures import fold_failures
+from mobilize.auth.failures import FailureGate, fold_failures
 from mobilize.auth.models import SignInThrottle, WebSession
 from mobilize.auth.throttle import WINDOW
 from mobilize.requests.models import IdempotentResponse
@@ -37,10 +37,13 @@ def purge_expired(session: Session, now: datetime | None = None) -> dict[str, in
     }
 
 
-def housekeeping(key: bytes) -> Callable[[Session], None]:
-    """The sealer's `before_seal`: the counts reach the log before the head is signed."""
+def housekeeping(key: bytes, gate: FailureGate | None = None) -> Callable[[Session], None]:
+    """The sealer's `before_seal`: the counts (with what `gate` refused on its own since the
+    last pass) reach the log before the head is signed."""
 
     def tidy(session: Session) -> None:
+        if gate is not None:
+            gate.flush(session)
         fold_failures(session, key)
         purge_expired(session)
 

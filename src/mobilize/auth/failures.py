@@ -4,12 +4,16 @@ Every failed bearer token or sign-in adds one to its source's row for the minute
 that row alone: an attack waits on itself, never on the rest of the application); once the
 minute is over, `fold_failures` writes one audit record per source, minute and kind, so an
 attack stays visible in the log at the cost of a record a minute. A source past
-`TOKEN_FAILURES_PER_MINUTE` is refused (429) before its token is even looked up.
+`TOKEN_FAILURES_PER_MINUTE` is refused (429) before its token is even looked up, and once a
+process has seen that, by the process alone (`FailureGate`): a flood from one address costs no
+transaction each, and its tally reaches the row every few seconds (`FailureGate.flush`).
 Authorization denials of signed-in users are not here: they stay individual records.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -33,10 +37,13 @@ def minute_of(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(second=0, microsecond=0)
 
 
-def count_failure(session: Session, source: str, kind: str, now: datetime | None = None) -> int:
-    """One more failure of `kind` from `source` this minute; the minute's count so far."""
+def count_failure(
+    session: Session, source: str, kind: str, now: datetime | None = None, failures: int = 1
+) -> int:
+    """`failures` more of `kind` from `source` in the minute of `now`; its count so far."""
     minute = minute_of(now or datetime.now(UTC))
-    values = {"source": source[:SOURCE_LENGTH], "minute": minute, "kind": kind, "failures": 1}
+    source = source[:SOURCE_LENGTH]
+    values = {"source": source, "minute": minute, "kind": kind, "failures": failures}
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     upsert = (
@@ -44,7 +51,7 @@ def count_failure(session: Session, source: str, kind: str, now: datetime | None
         .values(**values)
         .on_conflict_do_update(
             index_elements=["source", "minute", "kind"],
-            set_={"failures": AuthFailureCount.failures + 1},
+            set_={"failures": AuthFailureCount.failures + failures},
         )
         .returning(AuthFailureCount.failures)
     )
@@ -60,26 +67,70 @@ def failures_this_minute(
     return found.failures if found else 0
 
 
+class FailureGate:
+    """The sources this process knows to be past their limit this minute, refused without a
+    transaction, and what they tried meanwhile, until `flush` adds it to their rows. Each
+    process learns a source's state from the database on its own; the count is the database's
+    (the sum of every process's flushes), so the log still shows the whole attack."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._shut: dict[str, datetime] = {}  # source -> the minute it is shut for
+        self._tally: Counter[tuple[str, datetime]] = Counter()
+
+    def refuses(self, source: str, now: datetime | None = None) -> bool:
+        """True (and one more failure tallied) when `source` is shut this minute."""
+        minute = minute_of(now or datetime.now(UTC))
+        with self._lock:
+            if self._shut.get(source) != minute:
+                return False
+            self._tally[(source, minute)] += 1
+            return True
+
+    def shut(self, source: str, now: datetime | None = None) -> None:
+        minute = minute_of(now or datetime.now(UTC))
+        with self._lock:
+            self._shut = {s: m for s, m in self._shut.items() if m == minute}  # old minutes go
+            self._shut[source] = minute
+
+    def flush(self, session: Session) -> int:
+        """Add the failures tallied since the last flush to their rows; how many."""
+        with self._lock:
+            tally, self._tally = self._tally, Counter()
+        for (source, minute), failures in sorted(tally.items()):
+            count_failure(session, source, "token", minute, failures)
+        return sum(tally.values())
+
+
+def too_many(limit: int) -> TooManyAttempts:
+    return TooManyAttempts(
+        f"{limit} failed authentications from this address this minute; try again next minute"
+    )
+
+
 def authenticate_counted(
     engine: Engine,
     source: str,
     work: Callable[[Session], T],
     limit: int = TOKEN_FAILURES_PER_MINUTE,
+    gate: FailureGate | None = None,
 ) -> T:
     """Run a bearer-token authentication for a caller at `source`: its failure is counted (in
     a transaction of its own, since the attempt's rolls back) instead of recorded; a source
-    with `limit` failures this minute is refused without a look-up."""
+    with `limit` failures this minute is refused without a look-up, and by `gate` alone once
+    this process has seen it so."""
+    if gate is not None and gate.refuses(source):
+        raise too_many(limit)
     try:
         with session_scope(engine) as session:
             if failures_this_minute(session, source, "token") >= limit:
-                raise TooManyAttempts(
-                    f"{limit} failed authentications from this address this minute; "
-                    "try again next minute"
-                )
+                raise too_many(limit)
             return work(session)
     except (Unauthenticated, TooManyAttempts):
         with session_scope(engine) as session:
-            count_failure(session, source, "token")
+            failures = count_failure(session, source, "token")
+        if gate is not None and failures >= limit:
+            gate.shut(source)
         raise
 
 
