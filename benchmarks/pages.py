@@ -66,13 +66,15 @@ def prepared_database(folder: Path) -> str:
     return url
 
 
-def serve(url: str, port: int) -> subprocess.Popen[bytes]:
+def serve(url: str, port: int, folder: Path) -> subprocess.Popen[bytes]:
     """`mobilize serve` in a process of its own, as in use (a server thread in this process
     would share its interpreter lock with the client and add its switch interval to every
-    answer)."""
+    answer). The audit witness is the run's own: the default one, beside a key file, remembers
+    heads of earlier runs' databases and would (rightly) refuse to seal this fresh one."""
     environment = os.environ | {
         "MOBILIZE_DATABASE_URL": url,
         "MOBILIZE_AUDIT_KEY": KEY.decode(),
+        "MOBILIZE_AUDIT_WITNESS_FILE": str(folder / "audit.witness"),
     }
     command = [str(Path(sys.executable).parent / "mobilize"), "serve", "--port", str(port)]
     server = subprocess.Popen(
@@ -135,7 +137,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = prepared_database(Path(folder))
         port = free_port()
-        server = serve(url, port)
+        server = serve(url, port, Path(folder))
         try:
             client = signed_in(f"http://127.0.0.1:{port}")
             results = [(path, *measure(client, path)) for path in PAGES]
