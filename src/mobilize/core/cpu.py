@@ -1,7 +1,7 @@
 """How much of the CPU a worker's solves may take from the servers on the same machine.
 
-A solve keeps every core busy for its whole time limit (CP-SAT runs 8 threads); a request
-needs a core for a few milliseconds now and then. Where `mobilize worker` shares a machine
+A solve keeps cores busy for its whole run (a repeatable plan on one CP-SAT thread, its
+holiday passes on 8); a request needs a core for a few milliseconds now and then. Where `mobilize worker` shares a machine
 with `mobilize serve`, the worker runs at a lower priority, so that a request that wakes up
 gets a core at once and the solve takes what the requests leave:
 
