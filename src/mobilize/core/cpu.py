@@ -1,9 +1,10 @@
 """How much of the CPU a worker's solves may take from the servers on the same machine.
 
 A solve keeps cores busy for its whole run (a repeatable plan on one CP-SAT thread, its
-holiday passes on 8); a request needs a core for a few milliseconds now and then. Where `mobilize worker` shares a machine
-with `mobilize serve`, the worker runs at a lower priority, so that a request that wakes up
-gets a core at once and the solve takes what the requests leave:
+holiday passes on 8); a request needs a core for a few milliseconds now and then. Where
+`mobilize worker` shares a machine with `mobilize serve`, the worker runs at a lower priority,
+so that a request that wakes up gets a core at once and the solve takes what the requests
+leave:
 
 - `idle` (the default): Linux's SCHED_IDLE policy. A thread of normal priority that wakes up
   always preempts an idle-policy thread on its core (the scheduler's rule, not a weight), so a
