@@ -37,8 +37,6 @@ def worker(
     MOBILIZE_JOB_QUEUE=procrastinate to send their jobs here."""
     if cpu not in CPU_PRIORITIES:
         raise InvalidInput(f"--cpu {cpu!r}: use one of {', '.join(CPU_PRIORITIES)}")
-    # First, before any thread starts: the threads it starts inherit the priority.
-    priority = lower_priority(cpu)
     chosen = [name.strip() for name in queues.split(",") if name.strip()]
     unknown = sorted(set(chosen) - set(QUEUES))
     if unknown or not chosen:
@@ -49,6 +47,9 @@ def worker(
             "mobilize worker needs PostgreSQL (MOBILIZE_DATABASE_URL); on SQLite the server "
             "runs jobs itself"
         )
+    # Before the worker starts its threads (they inherit it), after every refusal (a refused
+    # command changes nothing).
+    priority = lower_priority(cpu)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     stderr.print(
         f"worker on {database_name(engine)}: queues {', '.join(chosen)}, {concurrency} at "
