@@ -36,11 +36,11 @@ import httpx
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
-from mobilize.api.context import etag
 from mobilize.audit.models import AuditRecord
 from mobilize.auth.service import actor_named, create_token
 from mobilize.core.db import make_engine, session_scope
 from mobilize.core.migrate import upgrade
+from mobilize.edge.context import etag
 from mobilize.requests import schemas
 from mobilize.requests.demo import load_demo
 from mobilize.requests.models import SupportRequest

@@ -83,10 +83,15 @@ def one_run(admin_url: str, folder: Path) -> float | None:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
-    clean = all(t is not None for t in times) and not any(
-        "Traceback" in log.read_text(errors="replace") for log in logs
-    )
-    return max(t for t in times if t is not None) if clean else None
+    failed = [
+        (n, log.read_text(errors="replace"))
+        for n, (t, log) in enumerate(zip(times, logs, strict=True))
+        if t is None or "Traceback" in log.read_text(errors="replace")
+    ]
+    for n, text_of_log in failed:  # why, so that a failure can be understood afterwards
+        print(f"server {n}: exit {started[n][0].returncode}, ready {times[n] is not None}")
+        print("\n".join(f"    {line}" for line in text_of_log.splitlines()[-15:]))
+    return max(t for t in times if t is not None) if not failed else None
 
 
 def main() -> None:

@@ -1,13 +1,18 @@
 """The worker tier under load and under a fault, with real processes on loopback.
 
 On a fresh PostgreSQL database (dropped afterwards): a generated operation of UNITS units,
-2 `serve` (Procrastinate queue) and 2 `worker`. Measures the API's read latency idle, then
-submits a plan with TIME_LIMIT through the API and measures the same reads during the solve;
-once the job reports progress, kill -9 of the worker running it; then how long until the
-other worker took it over and until the job was done, and checks that the plan passes the
-verifier, is stored once and that both attempts are audited.
+2 `serve` (Procrastinate queue) and 2 `worker --cpu WORKER_CPU`, all on this machine. Measures
+the API's read latency idle, then submits a plan with TIME_LIMIT through the API and measures
+the same reads during the solve; once the job reports progress, kill -9 of the worker running
+it; then how long until the other worker took it over and until the job was done, and checks
+that the plan passes the verifier, is stored once and that both attempts are audited. The
+same reads once more when the job is done show how much the machine's other load moved.
+
+With `--no-kill` the job is cancelled after the reads during the solve instead (the latency
+figures alone, in a third of the time).
 
     .venv/bin/python benchmarks/worker_tier.py [--units 300] [--time-limit 120] [--reads 200]
+        [--worker-cpu idle|low|normal] [--no-kill]
 """
 
 from __future__ import annotations
@@ -135,7 +140,12 @@ def run(options: argparse.Namespace, folder: Path) -> None:
         for n, port in enumerate(ports):
             processes.append(start(["serve", "--port", str(port)], env, folder / f"s{n}.log"))
         workers = [
-            start(["worker", "--queues", "plan"], env, folder / f"w{n}.log") for n in range(2)
+            start(
+                ["worker", "--queues", "plan", "--cpu", options.worker_cpu],
+                env,
+                folder / f"w{n}.log",
+            )
+            for n in range(2)
         ]
         processes += workers
         until(lambda: all(ready(port) for port in ports), 60, "both servers ready")
@@ -172,6 +182,13 @@ def measure(
     began = time.monotonic()
     until(lambda: job_state(engine, job_id)[1], 300, "progress")
     busy = read_times(read_url, headers, options.reads)
+    if options.no_kill:
+        cancel = f"http://127.0.0.1:{ports[0]}/api/jobs/{job_id}/cancel"
+        httpx.post(cancel, headers=headers, timeout=30).raise_for_status()
+        until(lambda: job_state(engine, job_id)[0] in service.FINISHED, 300, "the job stopped")
+        after = read_times(read_url, headers, options.reads)
+        report_reads(options, idle, busy, after)
+        return
     attempt = next(a for action, a in job_state(engine, job_id)[2] if action == "job.attempt")
     victim = next(w for w in workers if attempt["worker"].endswith(f":{w.pid}"))
     os.killpg(victim.pid, signal.SIGKILL)
@@ -183,18 +200,32 @@ def measure(
     until(lambda: attempts() == 2, 120, "the second attempt")
     taken_over = time.monotonic() - killed
     until(lambda: job_state(engine, job_id)[0] in service.FINISHED, 900, "the job finished")
-    report(options, engine, job_id, idle, busy, taken_over, time.monotonic() - began)
+    done = time.monotonic() - began
+    after = read_times(read_url, headers, options.reads)
+    report_reads(options, idle, busy, after)
+    report(engine, job_id, taken_over, done)
 
 
-def report(
-    options: argparse.Namespace,
-    engine: Engine,
-    job_id: int,
-    idle: list[float],
-    busy: list[float],
-    taken_over: float,
-    total: float,
+def report_reads(
+    options: argparse.Namespace, idle: list[float], busy: list[float], after: list[float]
 ) -> None:
+    def figures(times: list[float]) -> str:
+        return f"{statistics.median(times) * 1000:.0f} / {p95(times):.0f}"
+
+    print(
+        f"| {options.units} units, {options.time_limit:g} s limit, worker --cpu "
+        f"{options.worker_cpu}, load average {os.getloadavg()[0]:.1f} | value |"
+    )
+    print("|---|---|")
+    print(f"| read p50 / p95 idle (ms) | {figures(idle)} |")
+    print(
+        f"| read p50 / p95 during the solve (ms) | {figures(busy)}"
+        f" ({p95(busy) / p95(idle):.2f}x idle p95) |"
+    )
+    print(f"| read p50 / p95 idle again, job done (ms) | {figures(after)} |")
+
+
+def report(engine: Engine, job_id: int, taken_over: float, total: float) -> None:
     with session_scope(engine) as session:
         job = service.get_job(session, job_id)
         stored = len(session.scalars(select(PlanRecord)).all())
@@ -202,13 +233,6 @@ def report(
         operation = get_operation(session)
         plan = get_plan(session, operation, job.result["plan"])
         violations = verify_plan(snapshot(session, operation.name), plan_document(plan)).violations
-    print(f"| {options.units} units, {options.time_limit:g} s limit | value |")
-    print("|---|---|")
-    print(f"| read p50 / p95 idle (ms) | {statistics.median(idle) * 1000:.0f} / {p95(idle):.0f} |")
-    print(
-        f"| read p50 / p95 during the solve (ms) | {statistics.median(busy) * 1000:.0f}"
-        f" / {p95(busy):.0f} ({p95(busy) / p95(idle):.2f}x idle p95) |"
-    )
     print(f"| kill -9 to the other worker's attempt (s) | {taken_over:.1f} |")
     print(f"| submit to done, with the kill (s) | {total:.1f} |")
     print(f"| job | {job.status}, {job.attempts} attempts, {stored} plan stored |")
@@ -220,6 +244,8 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=300)
     parser.add_argument("--time-limit", type=float, default=120.0)
     parser.add_argument("--reads", type=int, default=200)
+    parser.add_argument("--worker-cpu", choices=("idle", "low", "normal"), default="idle")
+    parser.add_argument("--no-kill", action="store_true", help="cancel the job instead")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         run(options, Path(folder))

@@ -3,6 +3,7 @@ each on a free loopback port, its output in a file, always ended by the test."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -40,6 +41,15 @@ class Process:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
+
+
+def thread_policies(pid: int) -> set[int]:
+    """The scheduling policies of a process's threads (Linux)."""
+    found = set()
+    for thread in os.listdir(f"/proc/{pid}/task"):
+        with contextlib.suppress(ProcessLookupError):  # a thread that has just ended
+            found.add(os.sched_getscheduler(int(thread)))
+    return found
 
 
 class Server(Process):

@@ -2,8 +2,9 @@
 
 `create_app()` opens the database (its schema checked, or made on first use, under the schema
 lock), picks the job queue, mounts the JSON API's routers, the load balancer's probes and the
-web application, and runs the in-process worker when the queue is the in-process one. `api`,
-`web` and `jobs` stay siblings that never import this module.
+web application, and runs the in-process worker when the queue is the in-process one. No
+other module imports this one; `api` and `web` are siblings over the services
+(`tests/test_layers.py`).
 """
 
 from __future__ import annotations
@@ -16,23 +17,23 @@ from anyio import to_thread
 from fastapi import FastAPI
 
 from mobilize.api.app import general
-from mobilize.api.context import ApiContext
 from mobilize.api.health import router as health_router
 from mobilize.api.housekeeping import housekeeping
-from mobilize.api.problems import install_problem_handlers, problem_responses
+from mobilize.api.inbox import router as inbox_router
+from mobilize.api.jobs import router as jobs_router
+from mobilize.api.operations import router as operations_router
+from mobilize.api.requests import router as requests_router
 from mobilize.audit.sealer import Sealer
 from mobilize.audit.witness import FileWitness
 from mobilize.auth.failures import FailureGate
 from mobilize.core.db import make_engine
 from mobilize.core.migrate import ensure_schema
 from mobilize.core.settings import Settings, audit_key, load_settings, witness_file
-from mobilize.inbox.api import router as inbox_router
+from mobilize.edge.context import ApiContext
+from mobilize.edge.problems import install_problem_handlers, problem_responses
 from mobilize.inbox.mail import Mailer
-from mobilize.jobs.api import router as jobs_router
 from mobilize.jobs.handlers import job_handlers
 from mobilize.jobs.queue import InProcessQueue, make_queue
-from mobilize.operations.api import router as operations_router
-from mobilize.requests.api import router as requests_router
 from mobilize.web.app import error_page, install_web
 
 

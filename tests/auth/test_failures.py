@@ -13,7 +13,6 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select
 
-from mobilize.api.context import ApiContext
 from mobilize.api.housekeeping import IDEMPOTENCY_LIFETIME, housekeeping, purge_expired
 from mobilize.audit.heads import TreeHead, head_is_signed, read_public_key
 from mobilize.audit.models import AuditRecord
@@ -23,6 +22,7 @@ from mobilize.auth.models import AuthFailureCount, Role, WebSession
 from mobilize.auth.service import add_user, create_token
 from mobilize.core.db import session_scope
 from mobilize.core.settings import Settings
+from mobilize.edge.context import ApiContext
 from mobilize.requests.models import IdempotentResponse
 from mobilize.server import create_app
 

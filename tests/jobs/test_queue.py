@@ -1,5 +1,6 @@
-"""The Procrastinate queue: a job and its queue entry commit together, a waiting job is
-cancelled in both tables, and the server answers for either queue alike."""
+"""The Procrastinate queue: a job and its queue entry commit together, each kind of job goes
+to its queue, a waiting job is cancelled in both tables, and the server answers for either
+queue alike."""
 
 from __future__ import annotations
 
@@ -11,8 +12,17 @@ from sqlalchemy import Engine, text
 from mobilize.core.db import session_scope
 from mobilize.core.errors import InvalidInput
 from mobilize.core.settings import Settings
+from mobilize.jobs.handlers import job_handlers
 from mobilize.jobs.plan_job import PLAN_JOB, plan_params
-from mobilize.jobs.queue import InProcessQueue, ProcrastinateQueue, make_queue, priority_of
+from mobilize.jobs.queue import (
+    QUEUE_OF_KIND,
+    QUEUES,
+    InProcessQueue,
+    ProcrastinateQueue,
+    make_queue,
+    priority_of,
+    queue_of,
+)
 
 KEY = b"k"
 
@@ -62,6 +72,23 @@ def test_a_waiting_job_is_cancelled_in_both_tables(postgres_engine: Engine) -> N
         assert queue.cancel(session, KEY, job.id, "cbp.planner").status == "cancelled"
     assert _queue_row(postgres_engine, job.queue_job_id)[1] == "cancelled"
     queue.check()
+
+
+def test_every_kind_of_job_goes_to_a_queue_a_worker_takes(engine: Engine) -> None:
+    kinds = set(job_handlers(engine, KEY))
+    assert set(QUEUE_OF_KIND) == kinds
+    assert {queue_of(kind) for kind in kinds} <= set(QUEUES)
+    assert queue_of(PLAN_JOB) == "plan"  # its passes too: one job plans an operation
+
+
+def test_a_job_of_a_kind_without_a_queue_is_refused_before_it_is_recorded(
+    postgres_engine: Engine,
+) -> None:
+    queue = ProcrastinateQueue(postgres_engine)
+    with pytest.raises(ValueError, match="no queue"), session_scope(postgres_engine) as session:
+        queue.submit(session, KEY, "export", {}, "cbp.planner")
+    with postgres_engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM jobs")).scalar_one() == 0
 
 
 def test_short_solves_come_first() -> None:

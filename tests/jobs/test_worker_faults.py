@@ -4,6 +4,7 @@ on PostgreSQL (a server on the Procrastinate queue and two `mobilize worker`), l
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -29,7 +30,7 @@ from mobilize.requests.demo import load_demo
 from mobilize.scenario.schemas import Scenario
 from tests.cluster import cluster_available, throwaway_cluster
 from tests.conftest import postgres_schema, skip_without_postgres
-from tests.processes import Worker, servers, workers
+from tests.processes import Worker, servers, thread_policies, workers
 
 KEY = "test-audit-key"
 OPERATION = "Border support 2018"
@@ -93,6 +94,9 @@ def test_a_killed_worker_s_job_finishes_on_the_other_once(
         _until(progressed, 120, "the job reported progress")
         first = _attempts(engine, job_id)[0]["worker"]
         running = next(w for w in started if first.endswith(f":{w.pid}"))
+        # The solve gives way to requests; the server keeps its normal priority.
+        assert thread_policies(running.pid) == {os.SCHED_IDLE}
+        assert thread_policies(server.popen.pid) == {os.SCHED_OTHER}
         running.kill()  # SIGKILL: no goodbye, no heartbeat any more
 
         def finished() -> bool:

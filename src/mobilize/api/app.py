@@ -12,14 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mobilize.agencies.models import Agency
-from mobilize.api.context import Context, CurrentActor, audited
-from mobilize.api.problems import problem_responses
-from mobilize.api.trail import Limit, Offset, RecordPage, record_out, trail_filter
 from mobilize.audit.heads import public_key_pem
 from mobilize.audit.listing import TrailFilter, list_records
 from mobilize.audit.sealer import latest_head
 from mobilize.audit.service import verify_trail
 from mobilize.core.errors import NotFound
+from mobilize.edge.context import Context, CurrentActor, audited
+from mobilize.edge.problems import problem_responses
+from mobilize.edge.trail import Limit, Offset, RecordPage, record_out, trail_filter
 from mobilize.operations.trail import readable_by
 from mobilize.requests.schemas import AuditReport
 

@@ -11,9 +11,9 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from mobilize.api.context import Context
-from mobilize.api.problems import problem_responses
 from mobilize.core.db import database_name, session_scope
+from mobilize.edge.context import Context
+from mobilize.edge.problems import problem_responses
 
 # Out of the OpenAPI document: they are the load balancer's, answer anyone without a token,
 # and are no part of the API's contract (nor of its reviewed authorization matrix).

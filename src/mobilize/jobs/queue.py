@@ -26,10 +26,15 @@ from mobilize.jobs.models import JobRecord
 from mobilize.jobs.worker import Handler, InProcessWorker
 
 RUN_JOB_TASK = "mobilize.run_job"
-# Which Procrastinate queue each kind of job goes to: solves on `plan` (one per machine, as
-# CP-SAT takes every core), pass plans on `passes`, imports, exports and reports on `io`.
-QUEUE_OF_KIND = {"plan": "plan", "passes": "passes"}
+# The queues a worker may take jobs from (`mobilize worker --queues`): `plan` for solves (one
+# at a time per machine, as CP-SAT takes every core), `passes` for pass plans on their own and
+# `io` for imports, exports and reports, should they become jobs.
 QUEUES = ("plan", "passes", "io")
+# Which queue each kind of job goes to. A plan job plans the holiday passes too ("plan an
+# operation" is one job: `operations.plan_run`), so passes are solved on the `plan` queue.
+# Imports, exports and reports run within their request (under a second for 1,000 units:
+# docs/benchmarks.md), so no job uses `passes` or `io` yet.
+QUEUE_OF_KIND = {"plan": "plan"}
 
 
 class JobQueue(Protocol):
@@ -121,9 +126,10 @@ class ProcrastinateQueue(_JobTable):
     def submit(
         self, session: Session, key: bytes, kind: str, params: dict[str, Any], actor: str
     ) -> JobRecord:
+        queue = queue_of(kind)
         job = self._record(session, key, kind, params, actor)
         values = {
-            "queue": QUEUE_OF_KIND.get(kind, "io"),
+            "queue": queue,
             "task": RUN_JOB_TASK,
             "priority": priority_of(params),
             "args": json.dumps({"job_id": job.id}),
@@ -144,6 +150,14 @@ class ProcrastinateQueue(_JobTable):
     def check(self) -> None:
         with session_scope(self.engine) as session:
             session.execute(text("SELECT 1 FROM procrastinate_jobs LIMIT 1"))
+
+
+def queue_of(kind: str) -> str:
+    """The queue a kind of job goes to; a kind without one is a mistake in the code, refused
+    before anything is recorded rather than left on a queue no worker may take."""
+    if kind not in QUEUE_OF_KIND:
+        raise ValueError(f"job kind {kind!r} has no queue: add it to QUEUE_OF_KIND")
+    return QUEUE_OF_KIND[kind]
 
 
 def priority_of(params: dict[str, Any]) -> int:

@@ -13,10 +13,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mobilize.api.context import Context, audited
 from mobilize.auth.accounts import accounts_under, disable_user, enable_user, end_sessions
 from mobilize.auth.models import Role, User
 from mobilize.core.errors import Forbidden, NotFound
+from mobilize.edge.context import Context, audited
 from mobilize.web.context import User as SignedInUser
 from mobilize.web.context import checked, holds_anywhere, page, posted_form, see_other
 

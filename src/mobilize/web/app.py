@@ -13,12 +13,12 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 
-from mobilize.api.context import Context, source_of
 from mobilize.audit.service import Entry, run_audited
 from mobilize.auth.sessions import SESSION_LIFETIME, SignedIn, sign_in, sign_out, signed_in
 from mobilize.auth.throttle import attempt_sign_in
 from mobilize.core.db import session_scope
 from mobilize.core.errors import Forbidden, MobilizeError, TooManyAttempts, Unauthenticated
+from mobilize.edge.context import Context, source_of
 from mobilize.web import (
     admin_pages,
     audit_pages,

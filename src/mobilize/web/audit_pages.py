@@ -11,8 +11,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from mobilize.api.context import Context, audited
-from mobilize.api.trail import OBJECT_TYPES, Limit, Offset, trail_filter
 from mobilize.audit.listing import (
     TrailFilter,
     TrailPage,
@@ -23,6 +21,8 @@ from mobilize.audit.listing import (
 from mobilize.audit.service import verify_trail
 from mobilize.auth.sessions import SignedIn
 from mobilize.core.errors import InvalidInput, NotFound
+from mobilize.edge.context import Context, audited
+from mobilize.edge.trail import OBJECT_TYPES, Limit, Offset, trail_filter
 from mobilize.operations.access import require_reader
 from mobilize.operations.models import Operation
 from mobilize.operations.service import find_operation, list_operations

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import Query
 
-from mobilize.api.trail import Day
+from mobilize.edge.trail import Day
 from mobilize.requests.queries import SORTABLE
 from mobilize.requests.schemas import WITHOUT_NUL
 

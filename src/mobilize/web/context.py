@@ -18,11 +18,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from mobilize.api.context import ApiContext, Context, audited
 from mobilize.auth.models import Role
 from mobilize.auth.sessions import SignedIn, check_form_token, signed_in
 from mobilize.core.db import session_scope
 from mobilize.core.errors import Unauthenticated
+from mobilize.edge.context import ApiContext, Context, audited
 from mobilize.web.menu import OPERATION_COOKIE, menu_for, page_operation
 
 SESSION_COOKIE = "mobilize_session"

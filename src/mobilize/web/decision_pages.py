@@ -17,8 +17,8 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from mobilize.api.context import ApiContext, Context, audited
 from mobilize.auth.sessions import SignedIn
+from mobilize.edge.context import ApiContext, Context, audited
 from mobilize.operations.access import require_adopter, require_reader
 from mobilize.operations.adoption import AdoptionPreview, adoption_preview
 from mobilize.operations.plans import adopt_plan

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
-from mobilize.api.context import Context, audited
 from mobilize.core.errors import InvalidInput
+from mobilize.edge.context import Context, audited
 from mobilize.inbox.awaiting import KINDS, awaiting
 from mobilize.inbox.models import Delivery
 from mobilize.inbox.service import mark_read, notifications_of, set_delivery, setting_of

@@ -12,10 +12,10 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from mobilize.api.context import ApiContext, Context, audited
-from mobilize.api.rows import row_query, with_filters
 from mobilize.auth.sessions import SignedIn
 from mobilize.core.errors import InvalidInput, NotFound
+from mobilize.edge.context import ApiContext, Context, audited
+from mobilize.edge.rows import row_query, with_filters
 from mobilize.jobs import service as jobs
 from mobilize.jobs.access import require_may_cancel, require_may_see
 from mobilize.jobs.models import JobRecord

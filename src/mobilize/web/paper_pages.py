@@ -10,8 +10,8 @@ from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from mobilize.api.context import ApiContext, Context, audited
 from mobilize.auth.service import Actor
+from mobilize.edge.context import ApiContext, Context, audited
 from mobilize.operations.access import require_reader
 from mobilize.operations.plans import get_plan, plan_document
 from mobilize.operations.service import find_operation

@@ -19,9 +19,9 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mobilize.api.context import ApiContext, Context, audited
 from mobilize.auth.sessions import SignedIn
 from mobilize.core.errors import InvalidInput, Refused
+from mobilize.edge.context import ApiContext, Context, audited
 from mobilize.operations.access import may_read
 from mobilize.operations.models import Operation
 from mobilize.operations.service import list_operations

@@ -11,10 +11,10 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from mobilize.api.context import ApiContext, Context, audited
-from mobilize.api.problems import status_of
 from mobilize.auth.sessions import SignedIn
 from mobilize.core.errors import Conflict, InvalidInput, PreconditionFailed, Refused
+from mobilize.edge.context import ApiContext, Context, audited
+from mobilize.edge.problems import status_of
 from mobilize.requests import schemas
 from mobilize.requests.actions import (
     ACTIONS,

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
-from mobilize.api.context import Context, CurrentActor, audited
-from mobilize.api.problems import problem_responses
+from mobilize.edge.context import Context, CurrentActor, audited
+from mobilize.edge.problems import problem_responses
 from mobilize.inbox import schemas
 from mobilize.inbox.awaiting import awaiting
 from mobilize.inbox.service import mark_read, notifications_of, set_delivery, setting_of

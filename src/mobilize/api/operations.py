@@ -12,7 +12,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from mobilize.api.context import (
+from mobilize.auth.service import Actor
+from mobilize.edge.context import (
     Answer,
     Context,
     CurrentActor,
@@ -21,9 +22,8 @@ from mobilize.api.context import (
     audited,
     perform,
 )
-from mobilize.api.problems import problem_responses
-from mobilize.api.rows import row_query, with_filters
-from mobilize.auth.service import Actor
+from mobilize.edge.problems import problem_responses
+from mobilize.edge.rows import row_query, with_filters
 from mobilize.jobs.plan_job import PLAN_JOB, plan_params
 from mobilize.jobs.schemas import JobOut, job_out
 from mobilize.operations import schemas

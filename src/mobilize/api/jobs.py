@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from sqlalchemy.orm import Session
 
-from mobilize.api.context import Context, CurrentActor, audited
-from mobilize.api.problems import problem_responses
+from mobilize.edge.context import Context, CurrentActor, audited
+from mobilize.edge.problems import problem_responses
 from mobilize.jobs.access import require_may_cancel, require_may_see
 from mobilize.jobs.schemas import JobOut, job_out
 

@@ -12,7 +12,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from mobilize.api.context import (
+from mobilize.auth.service import Actor
+from mobilize.edge.context import (
     Answer,
     Context,
     CurrentActor,
@@ -23,8 +24,7 @@ from mobilize.api.context import (
     etag,
     perform,
 )
-from mobilize.api.problems import problem_responses
-from mobilize.auth.service import Actor
+from mobilize.edge.problems import problem_responses
 from mobilize.papers.render import pdf_of
 from mobilize.requests import papers, queries, schemas, service
 from mobilize.requests.actions import ACTIONS
