@@ -36,9 +36,15 @@ def free_port() -> int:
         return port
 
 
-def start(url: str, log: Path) -> tuple[subprocess.Popen[bytes], int]:
+def start(url: str, log: Path, witness: Path) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
-    env = os.environ | {"MOBILIZE_DATABASE_URL": url, "MOBILIZE_AUDIT_KEY": "bench"}
+    env = os.environ | {
+        "MOBILIZE_DATABASE_URL": url,
+        "MOBILIZE_AUDIT_KEY": "bench",
+        # The run's own witness: the default one, beside a key file, remembers heads of
+        # earlier runs' databases, and the sealer (rightly) refuses to seal a fresh one.
+        "MOBILIZE_AUDIT_WITNESS_FILE": str(witness),
+    }
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "mobilize", "serve", "--port", str(port)],
@@ -72,7 +78,7 @@ def one_run(admin_url: str, folder: Path) -> float | None:
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     logs = [folder / f"{name}-{n}.log" for n in range(SERVERS)]
     began = time.monotonic()
-    started = [start(url, log) for log in logs]
+    started = [start(url, log, folder / f"{name}.witness") for log in logs]
     try:
         times = [ready(process, port, began) for process, port in started]
     finally:

@@ -4,6 +4,7 @@ witness and the log agree on; a record's inclusion proof checks with the public 
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from sqlalchemy import Engine, text
 import mobilize.audit.models  # noqa: F401  (the audit tables in Base.metadata)
 from mobilize.audit.heads import public_key_of, sign_head
 from mobilize.audit.proofs import check_inclusion_proof, inclusion_proof
-from mobilize.audit.sealer import seal_now
+from mobilize.audit.sealer import Sealer, seal_now
 from mobilize.audit.service import Entry, append, verify_trail
 from mobilize.audit.witness import FileWitness
 from mobilize.core.db import Base, session_scope
@@ -114,6 +115,21 @@ def test_nothing_is_sealed_over_a_rollback(
     with pytest.raises(LogRolledBack, match="does not extend"):
         seal_now(engine, KEY, witness)
     assert _problem(engine, witness).startswith("rollback: 4 record(s) sealed after")
+
+
+def test_the_server_logs_a_refused_seal_in_one_line(
+    sealed_twice: tuple[Engine, Snapshot], witness: FileWitness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every interval, the sealer in the server says why it does not seal, without the
+    traceback of a bug."""
+    engine, older = sealed_twice
+    _restore(engine, older)
+    _append(engine, 1)
+    with caplog.at_level(logging.ERROR, logger="mobilize.audit.sealer"):
+        Sealer(engine, KEY, witness).seal_logged()
+    [logged] = caplog.records
+    assert logged.exc_info is None
+    assert "does not extend" in logged.getMessage()
 
 
 def test_cutting_the_tail_and_putting_an_older_head_back_is_a_rollback(

@@ -23,7 +23,7 @@ from mobilize.audit.merkle import Frontier
 from mobilize.audit.models import AuditLeaf, AuditRecord, AuditTreeHead, head_of
 from mobilize.audit.witness import Witness, latest
 from mobilize.core.db import session_scope
-from mobilize.core.errors import LogRolledBack
+from mobilize.core.errors import LogRolledBack, MobilizeError
 
 SEAL_INTERVAL = 2.0  # seconds between seals while records come in
 SEALER_LOCK = 0x6D6F62696C697A  # PostgreSQL advisory lock id: "mobiliz"
@@ -127,10 +127,18 @@ class Sealer:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
-            try:
-                self.seal_once()
-            except Exception:  # the server keeps serving; verify names what went wrong
-                logger.exception("sealing the audit log failed")
+            self.seal_logged()
+
+    def seal_logged(self) -> None:
+        """`seal_once`, its failure logged: the server keeps serving, and `audit verify` names
+        what went wrong. A known failure (a rollback, the database gone) is one line, every
+        interval; only the unforeseen carry their traceback."""
+        try:
+            self.seal_once()
+        except MobilizeError as error:
+            logger.error("sealing the audit log failed: %s", error.message)
+        except Exception:
+            logger.exception("sealing the audit log failed")
 
     def seal_once(self) -> TreeHead | None:
         with session_scope(self.engine) as session:
