@@ -91,3 +91,16 @@ def test_task_progress_is_a_bounded_number(
     path = "/api/operations/Border%20support%202018/tasks/wire-SDC/progress"
     answer = client.post(path, json=body, headers=demo.headers("cbp.planner"))
     assert field in _refused_field(answer)
+
+
+@pytest.mark.parametrize("agency", ["Nowhere Department", " ", "\t"])
+def test_a_line_whose_agency_is_not_understood_is_refused_naming_it(
+    client: TestClient, demo: Demo, agency: str
+) -> None:
+    """Found by the API fuzzer: a blank or unknown agency was a KeyError (500)."""
+    line = LINE | {"supporting_agency": agency}
+    answer = client.post(
+        "/api/requests", json=DRAFT | {"lines": [line]}, headers=demo.headers(FILER)
+    )
+    assert answer.status_code == 422, answer.text
+    assert "supporting_agency" in answer.text

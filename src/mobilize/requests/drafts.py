@@ -119,7 +119,11 @@ def read_line_names(
     named = []
     for index, draft in enumerate(drafts):
         read = line_name_problems(session, operation, draft.model_dump(), problems, index)
-        agency = _agency_or_none(session, read["supporting_agency"])
+        agency = _agency_or_none(session, read.get("supporting_agency"))
+        if agency is None:  # blank, or a name not understood (then its problem is there)
+            problems.setdefault(
+                f"lines.{index}.supporting_agency", "name the agency the line is addressed to"
+            )
         named.append((draft.model_copy(update=read), agency))
     if problems:
         raise InvalidFields(problems)
