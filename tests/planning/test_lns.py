@@ -44,6 +44,21 @@ def test_shortfall_bound_never_exceeds_the_proved_optimum(seed: int) -> None:
     )
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_the_reported_bound_and_plan_of_the_search_bracket_the_proved_optimum(seed: int) -> None:
+    # the search's whole path (bound, fitted start, neighbourhoods) on scenarios whose optimum
+    # the whole model proves: its bound never above, its verified plan never below
+    scenario = random_small_scenario(seed)
+    instance = build_instance(scenario)
+    _, proved = solve_cp_sat(instance, SolverConfig(time_limit=20))
+    assert proved.stages[0].status == "optimal"
+    optimum = proved.stages[0].objective
+    deployments, searched = solve_cp_sat(instance, SolverConfig(time_limit=5, full_model_limit=0))
+    assert_verified(scenario, assemble_plan(instance, deployments, searched))
+    assert searched.bound is not None
+    assert searched.bound <= optimum <= plan_score(instance, deployments)[0]
+
+
 def test_the_capabilities_alone_bound_a_cap_bound_scenario_above_counting() -> None:
     # seed 2: counting proves 1,385 person-days short, the capabilities alone 2,757
     scenario = generate_scenario(GeneratorSettings(units=40, locations=4, days=40, seed=2))

@@ -126,8 +126,16 @@ def shortfall_bound_by_capability(
     Each part's bound counts even when its solve stops early (CP-SAT's best bound is valid),
     so the sum is valid whatever the time allows. On the generated 100-unit scenario it is
     well above counting (docs/benchmarks.md)."""
-    found = CapabilityRelaxation(instance, workers, seed).solve_level("shortfall", budget)
+    found = shortfall_by_capability(instance, workers, seed, budget)
     return found.total if found is not None else 0
+
+
+def shortfall_by_capability(
+    instance: PlanningInstance, workers: int, seed: int, budget: Budget
+) -> LevelBounds | None:
+    """Each capability's shortfall bound and, when every part found one, the union of their
+    plans (which may break caps: `repair` fits it under them)."""
+    return CapabilityRelaxation(instance, workers, seed).solve_level("shortfall", budget)
 
 
 def add_bounds(built: DeploymentModel, found: LevelBounds) -> None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import time
 
 from mobilize.planning.budget import Budget
-from mobilize.planning.decompose import CapabilityRelaxation, shortfall_bound_by_capability
+from mobilize.planning.decompose import CapabilityRelaxation, shortfall_by_capability
 from mobilize.planning.evaluate import Deployment, ordered_score
 from mobilize.planning.greedy import greedy_plan
 from mobilize.planning.hints import extract_deployments, hint_deployments
 from mobilize.planning.instance import PlanningInstance
 from mobilize.planning.lns import solve_by_neighbourhoods
 from mobilize.planning.model import build_model
+from mobilize.planning.repair import fit_under_caps
 from mobilize.planning.rules import keeps_plan_rules
 from mobilize.planning.schemas import BudgetDocument, SolverDocument, SolverStatus, StageDocument
 from mobilize.planning.segments import Segment, segments
@@ -33,6 +34,10 @@ from mobilize.planning.staged import (
 # big to build and solve in that share (docs/benchmarks.md, "Figures behind the settings").
 RELAXATION_LIMIT = 60_000
 RELAXATION_SHARE = 0.1
+# Fitting the capabilities' plans under the caps: a start far better than greedy's on
+# cap-bound scenarios for about a seventh of the budget (docs/benchmarks.md, "The 100-unit gap").
+REPAIR_SHARE = 0.15
+FITTED_START = "the capabilities' plans fitted under the caps"
 
 __all__ = ["Progress", "ProgressListener", "SolverConfig", "solve_cp_sat", "solve_greedy"]
 
@@ -58,13 +63,15 @@ def solve_cp_sat(
     parts = segments(instance, every_day=config.every_day)
     size = model_size(instance, parts)
     if not config.every_day and size > config.full_model_limit:
-        bound = 0
+        bound, start = 0, hint
         if config.decompose and size <= RELAXATION_LIMIT:
-            part = budget.part(budget.limit * RELAXATION_SHARE)
-            bound = shortfall_bound_by_capability(instance, config.threads, config.seed, part)
+            bound, start = _capabilities_first(instance, parts, hint, config, budget)
         deployments, document = solve_by_neighbourhoods(
-            instance, parts, hint, config, listener, began, bound, budget
+            instance, parts, start, config, listener, began, bound, budget
         )
+        if start is not hint:
+            method = f"{document.method}, started from {FITTED_START}"
+            document = document.model_copy(update={"method": method})
         return deployments, with_budget(document, config, budget)
     built = build_model(instance, parts)
     hint_deployments(built, adopted_plan(instance) or hint)
@@ -83,6 +90,29 @@ def solve_cp_sat(
         method = "greedy plan kept: better than what the search found in the time"
         return hint, document.model_copy(update={"status": "feasible", "method": method})
     return deployments, document
+
+
+def _capabilities_first(
+    instance: PlanningInstance,
+    parts: list[Segment],
+    hint: tuple[Deployment, ...],
+    config: SolverConfig,
+    budget: Budget,
+) -> tuple[int, tuple[Deployment, ...]]:
+    """Before a neighbourhood search: the capabilities alone give its bound, and their plans
+    fitted under the caps its start, when that beats `hint` (not for a re-plan, whose start
+    should be the adopted plan's neighbour, which the capabilities know nothing of)."""
+    part = budget.part(budget.limit * RELAXATION_SHARE)
+    found = shortfall_by_capability(instance, config.threads, config.seed, part)
+    if found is None:
+        return 0, hint
+    if found.plan is None or instance.previous:
+        return found.total, hint
+    part = budget.part(budget.limit * REPAIR_SHARE)
+    fitted = fit_under_caps(instance, parts, found.plan, part, config.threads, config.seed)
+    if fitted is None or ordered_score(instance, hint) <= ordered_score(instance, fitted):
+        return found.total, hint
+    return found.total, fitted
 
 
 def starting_plan(
