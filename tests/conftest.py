@@ -14,10 +14,10 @@ from sqlalchemy.engine import make_url
 
 from mobilize.cli import main
 from mobilize.core.db import make_engine, session_scope
-from mobilize.core.migrate import upgrade
 from mobilize.operations.service import import_scenario
 from mobilize.scenario.loader import load_scenario
 from mobilize.scenario.schemas import Scenario
+from tests.databases import DatabaseTemplates
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_SCENARIO = ROOT / "scenarios" / "border-2018.yaml"
@@ -95,21 +95,37 @@ def postgres_schema(prefix: str) -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseTemplates]:
+    """This process's database templates (tests/databases.py), dropped at the end."""
+    built = DatabaseTemplates(
+        tmp_path_factory.mktemp("templates"), os.environ.get(POSTGRES_URL_VARIABLE)
+    )
+    yield built
+    built.close()
+
+
 @pytest.fixture(params=_backends())
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of each backend; PostgreSQL gets a throwaway schema per test."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'mobilize.db'}"
-        return
-    with postgres_schema("test") as url:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, templates: DatabaseTemplates
+) -> Iterator[str]:
+    """An empty database of each backend, the test's own (PostgreSQL: dropped afterwards);
+    filled by `engine` (and the fixtures built on it) when the test asks for that."""
+    copied = "engine" in request.fixturenames
+    with templates.empty_database(request.param, tmp_path, copied=copied) as url:
         yield url
 
 
+def migrated(engine: Engine) -> None:
+    """The migrations alone build the template (`DatabaseTemplates.copy` runs them)."""
+
+
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    """A database of each backend with the schema built by the migrations."""
+def engine(database_url: str, templates: DatabaseTemplates) -> Iterator[Engine]:
+    """A database of each backend with the schema built by the migrations (a copy of a
+    database migrated once per process)."""
+    templates.copy("migrated", database_url, migrated)
     engine = make_engine(database_url)
-    upgrade(engine)
     yield engine
     engine.dispose()
 

@@ -19,8 +19,10 @@ from tests.planning.test_segments import random_small_scenario
 def test_neighbourhood_search_improves_on_greedy_and_verifies() -> None:
     scenario = generate_scenario(GeneratorSettings(units=60, locations=4, days=40, seed=5))
     instance = build_instance(scenario)
-    # force the neighbourhood search on a scenario small enough to test quickly
-    config = SolverConfig(time_limit=8, full_model_limit=0)
+    # force the neighbourhood search on a scenario small enough to test quickly; 2 units of
+    # deterministic work search 5 neighbourhoods and improve twice, whatever the load (the
+    # time limit is only the safety stop, far beyond what the work takes)
+    config = SolverConfig(time_limit=8, work=2, full_model_limit=0)
     deployments, solver = solve_cp_sat(instance, config)
     assert_verified(scenario, assemble_plan(instance, deployments, solver))
     assert solver.method is not None
@@ -66,7 +68,12 @@ def test_the_capabilities_alone_bound_a_cap_bound_scenario_above_counting() -> N
     by_capability = shortfall_bound_by_capability(
         instance, 8, 0, SolverConfig(time_limit=10).budget()
     )
-    _, solver = solve_cp_sat(instance, SolverConfig(time_limit=10, full_model_limit=0))
+    # The bound comes from the capabilities' parts, proved within 1 unit of deterministic
+    # work; what is left is too little for a neighbourhood, so the plan stays the first one
+    # found, which this test does not judge. With more work the neighbourhoods, each
+    # cheap, go on until the clock's safety stop (10 times the time limit).
+    config = SolverConfig(time_limit=10, work=1, full_model_limit=0)
+    _, solver = solve_cp_sat(instance, config)
     assert solver.objective is not None
     assert shortfall_lower_bound(instance) < by_capability <= solver.objective
     assert solver.bound == by_capability

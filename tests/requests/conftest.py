@@ -20,6 +20,7 @@ from mobilize.requests import schemas
 from mobilize.requests.demo import demo_users, load_demo
 from mobilize.scenario.schemas import Scenario
 from mobilize.server import create_app
+from tests.databases import DatabaseTemplates
 
 AUDIT_KEY = b"test-audit-key"
 
@@ -53,14 +54,41 @@ class Demo:
         return {"Authorization": f"Bearer {self.tokens[username]}", **extra}
 
 
-@pytest.fixture
-def demo(engine: Engine, reference_scenario: Scenario) -> Demo:
+@dataclass(frozen=True)
+class LoadedDemo:
+    """What loading the demo gave, kept with its template: the requests' numbers, each demo
+    user's actor and token (valid in every copy: the tokens' hashes are in the database)."""
+
+    numbers: tuple[str, ...]
+    actors: dict[str, Actor]
+    tokens: dict[str, str]
+
+
+def load_demo_with_tokens(engine: Engine, scenario: Scenario) -> LoadedDemo:
     with session_scope(engine) as session:
-        numbers = load_demo(session, AUDIT_KEY, reference_scenario)
+        numbers = load_demo(session, AUDIT_KEY, scenario)
         names = [user.username for user in demo_users()]
         tokens = {name: create_token(session, AUDIT_KEY, name) for name in names}
         actors = {name: actor_named(session, name) for name in names}
-    return Demo(engine, AUDIT_KEY, actors, tokens, numbers)
+    return LoadedDemo(tuple(numbers), actors, tokens)
+
+
+def copy_demo(templates: DatabaseTemplates, url: str, scenario: Scenario) -> LoadedDemo:
+    """Make the database at `url` a copy of the demo, loaded once per process."""
+    return templates.copy("requests_demo", url, lambda e: load_demo_with_tokens(e, scenario))
+
+
+@pytest.fixture
+def demo(
+    engine: Engine,
+    database_url: str,
+    templates: DatabaseTemplates,
+    reference_scenario: Scenario,
+) -> Demo:
+    """The test's own copy of the demo, in the database of `engine` and `database_url`."""
+    engine.dispose()  # the copy replaces the migrated database: nothing may hold it open
+    loaded = copy_demo(templates, database_url, reference_scenario)
+    return Demo(engine, AUDIT_KEY, dict(loaded.actors), dict(loaded.tokens), list(loaded.numbers))
 
 
 @pytest.fixture

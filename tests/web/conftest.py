@@ -18,6 +18,7 @@ from mobilize.core.settings import Settings
 from mobilize.requests.demo import demo_users, load_demo
 from mobilize.scenario.schemas import Scenario
 from mobilize.server import create_app
+from tests.databases import DatabaseTemplates
 
 AUDIT_KEY = b"web-test-key"
 OPERATION = "Border support 2018"
@@ -36,12 +37,22 @@ class Site:
     numbers: list[str]
 
 
-@pytest.fixture
-def site(engine: Engine, database_url: str, reference_scenario: Scenario) -> Site:
+def load_site(engine: Engine, scenario: Scenario) -> list[str]:
+    """The demo with a password for each user; the requests' numbers."""
     passwords = {user.username: password_of(user.username) for user in demo_users()}
     with session_scope(engine) as session:
-        numbers = load_demo(session, AUDIT_KEY, reference_scenario, passwords)
-    return Site(engine, database_url, AUDIT_KEY, numbers)
+        return load_demo(session, AUDIT_KEY, scenario, passwords)
+
+
+@pytest.fixture
+def site(
+    engine: Engine, database_url: str, templates: DatabaseTemplates, reference_scenario: Scenario
+) -> Site:
+    """The test's own copy of the demo with passwords (loaded once per process: the argon2
+    hashes alone take seconds)."""
+    engine.dispose()  # the copy replaces the migrated database: nothing may hold it open
+    numbers = templates.copy("web_site", database_url, lambda e: load_site(e, reference_scenario))
+    return Site(engine, database_url, AUDIT_KEY, list(numbers))
 
 
 def web_app(site: Site, tmp_path: Path, run_jobs: bool) -> FastAPI:
