@@ -29,7 +29,7 @@ from mobilize.auth.failures import FailureGate
 from mobilize.core.db import make_engine
 from mobilize.core.migrate import ensure_schema
 from mobilize.core.settings import Settings, audit_key, load_settings, witness_file
-from mobilize.edge.context import ApiContext
+from mobilize.edge.context import ApiContext, RefuseShutSources
 from mobilize.edge.problems import install_problem_handlers, problem_responses
 from mobilize.inbox.mail import Mailer
 from mobilize.jobs.handlers import job_handlers
@@ -102,7 +102,9 @@ def create_app(settings: Settings | None = None, run_jobs: bool = True) -> FastA
     throttled = problem_responses(429)
     for router in (general, requests_router, operations_router, jobs_router, inbox_router):
         app.include_router(router, responses=throttled)
-    install_web(app)
+    # Before any routing: an address shut for the minute costs no more (`edge.context`).
+    app.add_middleware(RefuseShutSources, gate=gate, limit=settings.token_failures_per_minute)
+    install_web(app)  # its headers wrap every answer, that refusal's too
     return app
 
 

@@ -99,6 +99,8 @@ def test_an_address_past_its_limit_is_refused_without_a_transaction(
         event.remove(served, "before_cursor_execute", count)
     assert {answer.status_code for answer in answers} == {429}
     assert answers[0].headers["content-type"] == "application/problem+json"
+    assert answers[0].json()["detail"].endswith("try again next minute")
+    assert answers[0].headers["X-Content-Type-Options"] == "nosniff"  # as every answer
     assert statements == []
     gate = _served(client).failure_gate
     with session_scope(engine) as session:

@@ -32,9 +32,9 @@ from mobilize.web import (
 from mobilize.web.context import (
     SESSION_COOKIE,
     WEB_ROOT,
+    SecurityHeaders,
     SignInNeeded,
     User,
-    add_security_headers,
     checked,
     page,
     posted_form,
@@ -163,7 +163,7 @@ def install_web(app: FastAPI) -> None:
         return sign_in_redirect(error.path)
 
     app.add_exception_handler(SignInNeeded, on_sign_in_needed)
-    app.middleware("http")(add_security_headers)
+    app.add_middleware(SecurityHeaders)
     app.include_router(router)
     app.include_router(inbox_pages.router)
     app.include_router(decision_pages.router)

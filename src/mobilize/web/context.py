@@ -7,7 +7,7 @@ styles, scripts and Plotly's bundled JavaScript are served by the app itself.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,6 +17,8 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mobilize.auth.models import Role
 from mobilize.auth.sessions import SignedIn, check_form_token, signed_in
@@ -135,12 +137,26 @@ def holds_anywhere(who: SignedIn, role: Role) -> bool:
     return any(granted == role for _, granted in who.actor.grants)
 
 
-async def add_security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    response = await call_next(request)
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if not request.url.path.startswith(("/static", "/api")):
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
+class SecurityHeaders:
+    """The headers every answer carries, and `no-store` on pages. Plain ASGI: Starlette's
+    `BaseHTTPMiddleware` would cost every request a task and a copy of its body stream."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        page = not scope["path"].startswith(("/static", "/api"))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                if page:
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
