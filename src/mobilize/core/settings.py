@@ -54,7 +54,7 @@ class Settings:
     solves_per_operation: int = 4
     # Requests one process works on at once (the rest wait their turn): on a few cores, many
     # more threads only take the interpreter lock from each other while they hold row locks.
-    request_threads: int = 8
+    request_threads: int = 4
     # E-mail for notifications; None: notifications are shown in the app only.
     smtp: SmtpSettings | None = None
 
@@ -69,7 +69,7 @@ def load_settings() -> Settings:
         job_queue=os.environ.get(JOB_QUEUE_VARIABLE) or "in-process",
         solves_per_user=_count("MOBILIZE_SOLVES_PER_USER", 2),
         solves_per_operation=_count("MOBILIZE_SOLVES_PER_OPERATION", 4),
-        request_threads=_count("MOBILIZE_REQUEST_THREADS", 8),
+        request_threads=_count("MOBILIZE_REQUEST_THREADS", 4),
         smtp=smtp_settings(),
     )
 
