@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from mobilize.audit.models import AuditRecord
+from mobilize.core.paging import Paged
 
 MAX_LIMIT = 200
 # Objects that belong to an operation and are named `<operation>/<part>`.
@@ -54,20 +55,8 @@ class TrailFilter:
 
 
 @dataclass(frozen=True)
-class TrailPage:
+class TrailPage(Paged):
     records: list[AuditRecord]
-    total: int
-    limit: int
-    offset: int
-
-    @property
-    def next_offset(self) -> int | None:
-        after = self.offset + self.limit
-        return after if after < self.total else None
-
-    @property
-    def previous_offset(self) -> int | None:
-        return max(self.offset - self.limit, 0) if self.offset else None
 
 
 def list_records(
@@ -86,7 +75,8 @@ def list_records(
     total = session.scalar(select(func.count(AuditRecord.id)).where(*conditions)) or 0
     order = AuditRecord.id.desc() if wanted.order == "newest" else AuditRecord.id.asc()
     query = select(AuditRecord).where(*conditions).order_by(order).limit(limit).offset(offset)
-    return TrailPage(list(session.scalars(query)), total, limit, max(offset, 0))
+    records = list(session.scalars(query))
+    return TrailPage(records=records, total=total, limit=limit, offset=max(offset, 0))
 
 
 def _readable(readable: Readable) -> ColumnElement[bool]:

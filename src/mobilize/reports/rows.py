@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from mobilize.core.paging import Paged
+
 R = TypeVar("R")
 MAX_LIMIT = 500
 PLAN_SEARCHED = ("status", "created_by", "solver_status")  # a plan's fields `q` looks in
@@ -35,20 +37,8 @@ class RowQuery:
 
 
 @dataclass(frozen=True)
-class RowPage(Generic[R]):
+class RowPage(Paged, Generic[R]):
     rows: list[R]
-    total: int
-    limit: int
-    offset: int
-
-    @property
-    def next_offset(self) -> int | None:
-        after = self.offset + self.limit
-        return after if after < self.total else None
-
-    @property
-    def previous_offset(self) -> int | None:
-        return max(self.offset - self.limit, 0) if self.offset else None
 
 
 def select_rows(
@@ -68,7 +58,7 @@ def select_rows(
         kept.sort(key=lambda row: _sort_key(value(row, name)), reverse=query.sort != name)
     limit = max(1, min(query.limit, MAX_LIMIT))
     offset = max(query.offset, 0)
-    return RowPage(kept[offset : offset + limit], len(kept), limit, offset)
+    return RowPage(rows=kept[offset : offset + limit], total=len(kept), limit=limit, offset=offset)
 
 
 def _matches(
