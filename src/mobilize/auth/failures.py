@@ -117,10 +117,8 @@ def authenticate_counted(
 ) -> T:
     """Run a bearer-token authentication for a caller at `source`: its failure is counted (in
     a transaction of its own, since the attempt's rolls back) instead of recorded; a source
-    with `limit` failures this minute is refused without a look-up, and by `gate` alone once
-    this process has seen it so."""
-    if gate is not None and gate.refuses(source):
-        raise too_many(limit)
+    with `limit` failures this minute is refused without a look-up, and shut in `gate` (which
+    the server asks before routing: `edge.context.RefuseShutSources`) once it reaches it."""
     try:
         with session_scope(engine) as session:
             if failures_this_minute(session, source, "token") >= limit:

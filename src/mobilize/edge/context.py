@@ -72,7 +72,13 @@ Context = Annotated[ApiContext, Depends(context)]
 def source_of(request: Request) -> str:
     """The caller's address, as this server sees it (a proxy in front would need its
     forwarded header trusted here)."""
-    return request.client.host if request.client else "unknown"
+    return address_of(request.scope)
+
+
+def address_of(scope: Scope) -> str:
+    """`source_of` from the ASGI scope, before there is a request."""
+    client = scope.get("client")
+    return client[0] if client else "unknown"
 
 
 def current_actor(
@@ -105,13 +111,12 @@ class RefuseShutSources:
         self.app, self.gate, self.limit = app, gate, limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/api/"):
-            client = scope.get("client")
-            if self.gate.refuses(client[0] if client else "unknown"):
-                refusal = too_many(self.limit)
-                answer = problem(status_of(refusal), refusal.message, Request(scope))
-                await answer(scope, receive, send)
-                return
+        api = scope["type"] == "http" and scope["path"].startswith("/api/")
+        if api and self.gate.refuses(address_of(scope)):
+            refusal = too_many(self.limit)
+            answer = problem(status_of(refusal), refusal.message, Request(scope))
+            await answer(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
 
