@@ -31,16 +31,9 @@ from mobilize.core.db import make_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load import ADMIN_URL, KEY, OPERATION, prepare
+from load import LINE as LOAD_LINE
 
-LINE = {
-    "capability": "LEO",
-    "component": "civilian",
-    "personnel": 5,
-    "location": "SDC",
-    "starts_on": "2018-12-05",
-    "ends_on": "2018-12-20",
-    "supporting_agency": "DOJ",
-}
+LINE = LOAD_LINE.model_dump(mode="json")  # the line the load benchmark files
 # Share of all requests in the load mix: reads 35 (me 30%, list 30%, one request 25%, tasks
 # 15%), racing acknowledgements 20, whole workflows 45 (four calls each).
 MIX = {
