@@ -8,11 +8,18 @@ it; then how long until the other worker took it over and until the job was done
 that the plan passes the verifier, is stored once and that both attempts are audited. The
 same reads once more when the job is done show how much the machine's other load moved.
 
+Reads taken minutes apart differ by more than a solve moves them (another program's load, the
+database's caches): the before/during/after figures are a guide, not the measure. The measure
+pairs them in time: during the solve, BLOCKS blocks of reads alternate between the solving
+worker stopped (SIGSTOP: the machine as if idle, the job's memory kept) and running (SIGCONT),
+in turn first one then the other, so that a drift of the machine falls on both alike; the ratio
+of their p95s is the solve's own cost to a read.
+
 With `--no-kill` the job is cancelled after the reads during the solve instead (the latency
 figures alone, in a third of the time).
 
     .venv/bin/python benchmarks/worker_tier.py [--units 300] [--time-limit 120] [--reads 200]
-        [--worker-cpu idle|low|normal] [--no-kill]
+        [--blocks 20] [--worker-cpu idle|low|normal] [--no-kill]
 """
 
 from __future__ import annotations
@@ -95,6 +102,26 @@ def read_times(url: str, headers: dict[str, str], count: int) -> list[float]:
             client.get(url).raise_for_status()
             times.append(time.perf_counter() - began)
     return times
+
+
+def paired_reads(
+    url: str, headers: dict[str, str], solver: int, blocks: int, per_block: int
+) -> tuple[list[float], list[float]]:
+    """Reads with the solving worker's process group stopped and running, alternately in
+    blocks of `per_block` (which goes first alternates too); (stopped, running) seconds."""
+    stopped: list[float] = []
+    running: list[float] = []
+    for block in range(blocks):
+        for paused in (block % 2 == 0, block % 2 == 1):
+            if paused:
+                os.killpg(solver, signal.SIGSTOP)
+                time.sleep(0.05)  # let its threads leave the cores
+            try:
+                (stopped if paused else running).extend(read_times(url, headers, per_block))
+            finally:
+                if paused:
+                    os.killpg(solver, signal.SIGCONT)
+    return stopped, running
 
 
 def p95(times: list[float]) -> float:
@@ -182,16 +209,18 @@ def measure(
     began = time.monotonic()
     until(lambda: job_state(engine, job_id)[1], 300, "progress")
     busy = read_times(read_url, headers, options.reads)
+    attempt = next(a for action, a in job_state(engine, job_id)[2] if action == "job.attempt")
+    solver = next(w for w in workers if attempt["worker"].endswith(f":{w.pid}"))
+    per_block = max(1, options.reads // options.blocks)
+    paired = paired_reads(read_url, headers, solver.pid, options.blocks, per_block)
     if options.no_kill:
         cancel = f"http://127.0.0.1:{ports[0]}/api/jobs/{job_id}/cancel"
         httpx.post(cancel, headers=headers, timeout=30).raise_for_status()
         until(lambda: job_state(engine, job_id)[0] in service.FINISHED, 300, "the job stopped")
         after = read_times(read_url, headers, options.reads)
-        report_reads(options, idle, busy, after)
+        report_reads(options, idle, busy, after, paired)
         return
-    attempt = next(a for action, a in job_state(engine, job_id)[2] if action == "job.attempt")
-    victim = next(w for w in workers if attempt["worker"].endswith(f":{w.pid}"))
-    os.killpg(victim.pid, signal.SIGKILL)
+    os.killpg(solver.pid, signal.SIGKILL)
     killed = time.monotonic()
 
     def attempts() -> int:
@@ -202,12 +231,16 @@ def measure(
     until(lambda: job_state(engine, job_id)[0] in service.FINISHED, 900, "the job finished")
     done = time.monotonic() - began
     after = read_times(read_url, headers, options.reads)
-    report_reads(options, idle, busy, after)
+    report_reads(options, idle, busy, after, paired)
     report(engine, job_id, taken_over, done)
 
 
 def report_reads(
-    options: argparse.Namespace, idle: list[float], busy: list[float], after: list[float]
+    options: argparse.Namespace,
+    idle: list[float],
+    busy: list[float],
+    after: list[float],
+    paired: tuple[list[float], list[float]],
 ) -> None:
     def figures(times: list[float]) -> str:
         return f"{statistics.median(times) * 1000:.0f} / {p95(times):.0f}"
@@ -223,6 +256,12 @@ def report_reads(
         f" ({p95(busy) / p95(idle):.2f}x idle p95) |"
     )
     print(f"| read p50 / p95 idle again, job done (ms) | {figures(after)} |")
+    stopped, running = paired
+    print(
+        f"| paired, {len(stopped)} + {len(running)} reads in {options.blocks} blocks each: "
+        f"solver stopped / running (ms) | {figures(stopped)} / {figures(running)} "
+        f"(**{p95(running) / p95(stopped):.2f}x** p95) |"
+    )
 
 
 def report(engine: Engine, job_id: int, taken_over: float, total: float) -> None:
@@ -244,6 +283,7 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=300)
     parser.add_argument("--time-limit", type=float, default=120.0)
     parser.add_argument("--reads", type=int, default=200)
+    parser.add_argument("--blocks", type=int, default=20, help="paired blocks of reads")
     parser.add_argument("--worker-cpu", choices=("idle", "low", "normal"), default="idle")
     parser.add_argument("--no-kill", action="store_true", help="cancel the job instead")
     options = parser.parse_args()
