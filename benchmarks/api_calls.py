@@ -7,7 +7,10 @@ each call of `benchmarks/load_mix.py` made ROUNDS times in turn. CPU is this pro
 client's share included, the same for every call); statements are counted at the driver.
 Prints a Markdown table and the mix-weighted CPU per request (the mix's 35/20/45 weights).
 
-    .venv/bin/python benchmarks/api_calls.py [--rounds 40]
+    .venv/bin/python benchmarks/api_calls.py [--rounds 40] [--trace CALL]
+
+`--trace CALL` (a name of the table, e.g. `submit`) prints the statements of that call's first
+measured round instead of timing it: where its round trips go.
 """
 
 from __future__ import annotations
@@ -52,7 +55,8 @@ MIX = {
 class Meter:
     """CPU and statements per call name."""
 
-    def __init__(self) -> None:
+    def __init__(self, trace: str = "") -> None:
+        self.trace = trace
         self.reset()
         event.listen(Engine, "before_cursor_execute", self._count)
 
@@ -62,8 +66,10 @@ class Meter:
         self.statements: Counter[str] = Counter()
         self.current = ""
 
-    def _count(self, *_: Any) -> None:
+    def _count(self, _connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
         self.statements[self.current] += 1
+        if self.current == self.trace and self.calls[self.current] == 0:
+            print(f"-- {' '.join(statement.split())[:300]}")
 
     @contextmanager
     def call(self, name: str) -> Iterator[None]:
@@ -123,6 +129,7 @@ def report(meter: Meter) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--trace", default="", help="print this call's statements once")
     args = parser.parse_args()
     database = f"mobilize_calls_{uuid.uuid4().hex[:10]}"
     admin = make_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -137,14 +144,14 @@ def main() -> None:
                 "MOBILIZE_AUDIT_WITNESS_FILE": str(Path(scratch) / "audit.witness"),
             }
             tokens, raced = prepare(url, args.rounds)
-            measure(tokens, raced, args.rounds)
+            measure(tokens, raced, args.rounds, args.trace)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
         admin.dispose()
 
 
-def measure(tokens: dict[str, str], raced: list[list[str]], rounds: int) -> None:
+def measure(tokens: dict[str, str], raced: list[list[str]], rounds: int, trace: str) -> None:
     from fastapi.testclient import TestClient
 
     from mobilize.server import create_app
@@ -153,6 +160,7 @@ def measure(tokens: dict[str, str], raced: list[list[str]], rounds: int) -> None
     with TestClient(create_app(run_jobs=False)) as client:
         one_round(client, meter, tokens, raced[0])  # warm-up: imports, statement caches
         meter.reset()
+        meter.trace = trace
         for index in range(rounds):
             one_round(client, meter, tokens, raced[index % len(raced)])
     report(meter)
