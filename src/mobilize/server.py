@@ -55,7 +55,8 @@ def create_app(settings: Settings | None = None, run_jobs: bool = True) -> FastA
         to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         # The sealer signs tree heads every few seconds (`audit.sealer`); like the in-process
         # worker, it runs in the serving app, not under the tests that drive it themselves.
-        sealer = Sealer(engine, key, witness, before_seal=housekeeping(key, gate))
+        tidy = housekeeping(key, gate, settings.token_failures_per_minute)
+        sealer = Sealer(engine, key, witness, before_seal=tidy)
         # Notifications are e-mailed by a sweep of the outbox in each server (`inbox.mail`).
         mailer = Mailer(engine, settings.smtp) if settings.smtp and run_jobs else None
         if run_jobs:

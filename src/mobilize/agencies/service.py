@@ -63,16 +63,14 @@ def _child_agency(session: Session, parent: Agency | None, code: str) -> Agency:
 
 
 def find_agency(session: Session, path: str) -> Agency:
-    """The agency at `path`; NotFound names the agencies there are."""
-    agency: Agency | None = None
-    for code in split_path(path):
-        parent = Agency.parent_id.is_(None) if agency is None else Agency.parent_id == agency.id
-        agency = session.scalars(select(Agency).where(Agency.code == code, parent)).one_or_none()
-        if agency is None:
-            known = ", ".join(sorted(a.path for a in session.scalars(select(Agency))))
-            raise NotFound(f"no agency {path!r}; known agencies: {known or 'none'}")
-    assert agency is not None
-    return agency
+    """The agency at `path` (from those held for the transaction); NotFound names the
+    agencies there are."""
+    held = held_agencies(session).values()
+    found = next((agency for agency in held if agency.path == path), None)
+    if found is None:
+        known = ", ".join(sorted(agency.path for agency in held))
+        raise NotFound(f"no agency {path!r}; known agencies: {known or 'none'}")
+    return found
 
 
 # The agencies of the reference exchange (../shared/domain.md): departments and their parts.

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from mobilize.auth.failures import FailureGate, fold_failures
+from mobilize.auth.failures import TOKEN_FAILURES_PER_MINUTE, FailureGate, fold_failures
 from mobilize.auth.models import SignInThrottle, WebSession
 from mobilize.auth.throttle import WINDOW
 from mobilize.requests.models import IdempotentResponse
@@ -37,13 +37,17 @@ def purge_expired(session: Session, now: datetime | None = None) -> dict[str, in
     }
 
 
-def housekeeping(key: bytes, gate: FailureGate | None = None) -> Callable[[Session], None]:
+def housekeeping(
+    key: bytes, gate: FailureGate | None = None, limit: int = TOKEN_FAILURES_PER_MINUTE
+) -> Callable[[Session], None]:
     """The sealer's `before_seal`: the counts (with what `gate` refused on its own since the
-    last pass) reach the log before the head is signed."""
+    last pass) reach the log before the head is signed; `gate` learns which sources the
+    other processes pushed past `limit`."""
 
     def tidy(session: Session) -> None:
         if gate is not None:
             gate.flush(session)
+            gate.learn(session, limit)
         fold_failures(session, key)
         purge_expired(session)
 

@@ -4,9 +4,11 @@ Every failed bearer token or sign-in adds one to its source's row for the minute
 that row alone: an attack waits on itself, never on the rest of the application); once the
 minute is over, `fold_failures` writes one audit record per source, minute and kind, so an
 attack stays visible in the log at the cost of a record a minute. A source past
-`TOKEN_FAILURES_PER_MINUTE` is refused (429) before its token is even looked up, and once a
-process has seen that, by the process alone (`FailureGate`): a flood from one address costs no
-transaction each, and its tally reaches the row every few seconds (`FailureGate.flush`).
+`TOKEN_FAILURES_PER_MINUTE` is refused (429) before its token is even looked up, by the process
+alone (`FailureGate`): a flood from one address costs no transaction each, and its tally
+reaches the row every few seconds (`FailureGate.flush`). A process shuts a source the moment
+its own count reaches the limit, and learns of the sources other processes pushed past it at
+its next housekeeping pass (`FailureGate.learn`), so that no request pays a look-up for it.
 Authorization denials of signed-in users are not here: they stay individual records.
 """
 
@@ -93,6 +95,21 @@ class FailureGate:
             self._shut = {s: m for s, m in self._shut.items() if m == minute}  # old minutes go
             self._shut[source] = minute
 
+    def learn(self, session: Session, limit: int, now: datetime | None = None) -> int:
+        """Shut every source at `limit` failed tokens or more this minute, whichever process
+        counted them; how many are shut."""
+        minute = minute_of(now or datetime.now(UTC))
+        over = session.scalars(
+            select(AuthFailureCount.source).where(
+                AuthFailureCount.minute == minute,
+                AuthFailureCount.kind == "token",
+                AuthFailureCount.failures >= limit,
+            )
+        ).all()
+        for source in over:
+            self.shut(source, minute)
+        return len(over)
+
     def flush(self, session: Session) -> int:
         """Add the failures tallied since the last flush to their rows; how many."""
         with self._lock:
@@ -120,11 +137,13 @@ def authenticate_counted(
     a transaction of its own, since the attempt's rolls back) instead of recorded; a source
     with `limit` failures this minute is refused without a look-up, and shut in `gate` (which
     the server asks before routing: `edge.context.RefuseShutSources`) once it reaches it.
-    With `begun` (`core.db.begin_session`), it runs in that transaction and leaves it open
+    With a `gate`, the gate alone refuses (the server asks it before routing; it learns of
+    other processes' counts at each housekeeping pass): no look-up per request. With `begun`
+    (`core.db.begin_session`), it runs in that transaction and leaves it open
     for the request's work; a failure rolls it back."""
 
     def attempt(session: Session) -> T:
-        if failures_this_minute(session, source, "token") >= limit:
+        if gate is None and failures_this_minute(session, source, "token") >= limit:
             raise too_many(limit)
         return work(session)
 

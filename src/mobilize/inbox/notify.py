@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from mobilize.agencies.service import held_agencies
 from mobilize.auth.models import User
@@ -24,12 +24,14 @@ from mobilize.jobs.models import JobRecord
 from mobilize.operations.access import may_adopt, may_read
 from mobilize.operations.models import Operation, PlanRecord
 from mobilize.operations.plans import adopted_plan
+from mobilize.requests.access import load_whole
 from mobilize.requests.models import SupportRequest
 
 
 def note_request(session: Session, request: SupportRequest) -> None:
     """Tell each user what `request` now asks of them that they were not told yet."""
     session.flush()
+    load_whole(session, request, packages=True)  # read by every user's items, then the answer
     for actor in _active_actors(session):
         _tell(session, actor, request_items(actor, request))
 
@@ -52,11 +54,11 @@ def note_job(session: Session, job: JobRecord) -> None:
 
 
 def _active_actors(session: Session) -> list[Actor]:
-    """Every active user as an actor, in three queries (users, their grants, the agencies
-    their paths are read from) rather than a few per user."""
+    """Every active user as an actor, in one query with their grants (the agencies their
+    paths are read from are held for the transaction) rather than a few per user."""
     held_agencies(session)
-    query = select(User).where(User.active.is_(True)).options(selectinload(User.grants))
-    return [actor_of(user) for user in session.scalars(query.order_by(User.id))]
+    query = select(User).where(User.active.is_(True)).options(joinedload(User.grants))
+    return [actor_of(user) for user in session.scalars(query.order_by(User.id)).unique()]
 
 
 def _tell(session: Session, actor: Actor, items: Iterable[AwaitingItem]) -> None:

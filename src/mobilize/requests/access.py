@@ -120,10 +120,17 @@ def load_whole(session: Session, request: SupportRequest, packages: bool = False
     loaded[request.id] = packages
 
 
+# Rows a change writes beside a request that are no part of what `load_whole` reads.
+OUTSIDE_THE_REQUEST = ("AuditRecord", "Notification", "IdempotentResponse")
+
+
 @event.listens_for(Session, "after_flush")
 def _forget_loaded(session: Session, _context: Any) -> None:
-    """A write may change what `load_whole` loaded: the next reader loads it again."""
-    session.info.pop(LOADED, None)
+    """A write may change what `load_whole` loaded: the next reader loads it again (not for
+    a flush of only the audit record, notifications or a stored answer)."""
+    flushed = (*session.new, *session.dirty, *session.deleted)
+    if any(type(row).__name__ not in OUTSIDE_THE_REQUEST for row in flushed):
+        session.info.pop(LOADED, None)
 
 
 def find_request(session: Session, number: str, lock: bool) -> SupportRequest:

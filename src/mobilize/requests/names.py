@@ -15,10 +15,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mobilize.agencies.models import Agency
+from mobilize.agencies.service import held_agencies
 from mobilize.core.errors import InvalidInput
 from mobilize.operations.models import Operation
 
@@ -79,5 +78,5 @@ def location_choices(operation: Operation) -> list[Choice]:
 
 def agency_choices(session: Session) -> list[Choice]:
     """Every agency, by path (`DoD/Army`), also named by its own code (`Army`)."""
-    agencies = sorted(session.scalars(select(Agency)), key=lambda agency: agency.path)
+    agencies = sorted(held_agencies(session).values(), key=lambda agency: agency.path)
     return [Choice(a.path, a.name, (a.code,)) for a in agencies]
