@@ -129,7 +129,7 @@ def read_request(number: Number, ctx: Context, actor: CurrentActor) -> JSONRespo
     """One request with its lines, responses and approvals; the ETag is its revision."""
 
     def work(session: Session) -> tuple[Any, str]:
-        request = service.get_request(session, actor, number)
+        request = service.get_request(session, actor, number, whole=True)
         return queries.request_out(session, request), etag(request.revision)
 
     body, tag = audited(ctx, actor, "request.read", ("request", number), work)

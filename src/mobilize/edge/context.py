@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
@@ -263,7 +262,7 @@ def perform(
                     stored.headers | {"Idempotent-Replayed": "true"},
                 )
         answer = work(session)
-        body = jsonable_encoder(answer.body)
+        body = answer.body.model_dump(mode="json", by_alias=True)
         if idempotency_key:
             session.add(
                 IdempotentResponse(

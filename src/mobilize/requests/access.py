@@ -29,8 +29,14 @@ class Change:
     revision: int
 
 
-def get_request(session: Session, actor: Actor, number: str) -> SupportRequest:
+def get_request(
+    session: Session, actor: Actor, number: str, whole: bool = False
+) -> SupportRequest:
+    """Request `number`, for a party to it; with `whole`, its lines, answers, fills and
+    approvals loaded first (`load_whole`), so that the party check reads them once."""
     request = find_request(session, number, lock=False)
+    if whole:
+        load_whole(session, request, packages=True)
     require_party(actor, request)
     return request
 
