@@ -17,7 +17,12 @@ from mobilize.api.housekeeping import IDEMPOTENCY_LIFETIME, housekeeping, purge_
 from mobilize.audit.heads import TreeHead, head_is_signed, read_public_key
 from mobilize.audit.models import AuditRecord
 from mobilize.audit.sealer import seal
-from mobilize.auth.failures import TOKEN_FAILURES_PER_MINUTE, FailureGate, fold_failures
+from mobilize.auth.failures import (
+    TOKEN_FAILURES_PER_MINUTE,
+    FailureGate,
+    count_failure,
+    fold_failures,
+)
 from mobilize.auth.models import AuthFailureCount, Role, WebSession
 from mobilize.auth.service import add_user, create_token
 from mobilize.core.db import session_scope
@@ -129,6 +134,27 @@ def test_the_address_over_its_limit_is_refused_even_with_a_good_token(
     refused = client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
     assert refused.status_code == 429
     assert "try again next minute" in refused.json()["detail"]
+
+
+def test_a_source_another_process_pushed_past_its_limit_is_learned(
+    api: tuple[TestClient, str], engine: Engine
+) -> None:
+    """Another server's failures from an address shut it here at the next housekeeping pass,
+    valid token or not; no request looks the count up."""
+    client, token = api
+    mine = {"Authorization": f"Bearer {token}"}
+    with session_scope(engine) as session:
+        count_failure(session, "testclient", "token", failures=TOKEN_FAILURES_PER_MINUTE - 1)
+    assert client.get("/api/me", headers=mine).status_code == 200  # still under the limit
+    with session_scope(engine) as session:
+        count_failure(session, "testclient", "token")  # the other process's last one
+    gate = _served(client).failure_gate
+    with session_scope(engine) as session:
+        housekeeping(KEY, gate, TOKEN_FAILURES_PER_MINUTE)(session)
+    refused = client.get("/api/me", headers=mine)
+    assert refused.status_code == 429
+    with session_scope(engine) as session:
+        assert gate.learn(session, TOKEN_FAILURES_PER_MINUTE + 1) == 0  # a higher limit
 
 
 def test_expired_sessions_and_old_idempotent_answers_are_purged(engine: Engine) -> None:
