@@ -68,7 +68,7 @@ class Meter:
 
     def _count(self, _connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
         self.statements[self.current] += 1
-        if self.current == self.trace and self.calls[self.current] == 0:
+        if self.trace and self.current == self.trace and self.calls[self.current] == 0:
             print(f"-- {' '.join(statement.split())[:300]}")
 
     @contextmanager
