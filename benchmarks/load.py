@@ -85,6 +85,27 @@ def prepare(url: str, race: int) -> tuple[dict[str, str], list[list[str]]]:
     return tokens, pool
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """The machine's busy (user, nice, system, interrupts) and stolen clock ticks so far: a
+    virtual machine's host may take a share of its cores while it is busy (steal)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return user + nice + system + irq + softirq, steal
+
+
+def report_machine(before: tuple[int, int], began: float, requests: int) -> None:
+    """What the crowd cost the whole machine (servers, PostgreSQL and Locust alike) per
+    request, in CPU time; that does not move with what the host takes, which requests/s do."""
+    busy, steal = (now - then for now, then in zip(cpu_ticks(), before, strict=True))
+    ticks = os.sysconf("SC_CLK_TCK")
+    wall = time.monotonic() - began
+    stolen = steal / ticks / (wall * (os.cpu_count() or 1))
+    print(
+        f"machine: {busy / ticks * 1000 / max(requests, 1):.1f} ms of CPU per request "
+        f"(servers, PostgreSQL and Locust), {stolen:.0%} of the cores stolen by the host"
+    )
+
+
 def run_locust(base: str, args: argparse.Namespace, env: dict[str, str], folder: Path) -> None:
     command = [
         sys.executable, "-m", "locust", "-f", str(ROOT / "benchmarks" / "load_mix.py"),
@@ -246,8 +267,10 @@ def main() -> None:
             }
             print(f"{args.clients} clients, {args.seconds} s, {args.workers} API workers, "
                   f"PostgreSQL, {os.cpu_count()} cores")  # fmt: skip
+            before, began = cpu_ticks(), time.monotonic()
             run_locust(base, args, load_env, folder)
             statuses: dict[str, Any] = json.loads((folder / "statuses.json").read_text())
+            report_machine(before, began, sum(statuses.values()))
             report_locust(folder, statuses)
             bad_token_study(base, tokens["requester"], args)
             ok = integrity(url, env)

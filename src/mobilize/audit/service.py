@@ -23,7 +23,7 @@ from mobilize.audit.chain import record_leaf_hash
 from mobilize.audit.models import AuditRecord, entry_of
 from mobilize.audit.verify import TrailReport, check_trail
 from mobilize.audit.witness import Witness
-from mobilize.core.db import finish_in, session_scope
+from mobilize.core.db import session_scope
 from mobilize.core.errors import (
     Forbidden,
     MobilizeError,
@@ -129,13 +129,11 @@ def run_audited(
     key: bytes,
     work: Callable[[Session], T],
     refusal: Entry,
-    begun: Session | None = None,
 ) -> T:
-    """Run `work` in one transaction (first in `begun`'s, when given: see
-    `core.db.begin_session`), retried on serialization failures; when it is refused, record
-    `refusal` (with the outcome and reason filled in) in a transaction of its own."""
+    """Run `work` in one transaction, retried on serialization failures; when it is refused,
+    record `refusal` (with the outcome and reason filled in) in a transaction of its own."""
     try:
-        return _with_retries(engine, work, begun)
+        return _with_retries(engine, work)
     except MobilizeError as error:
         outcome = _outcome(error)
         if outcome is not None:
@@ -149,11 +147,9 @@ def _outcome(error: MobilizeError) -> str | None:
     return next((name for kind, name in OUTCOMES.items() if isinstance(error, kind)), None)
 
 
-def _with_retries(engine: Engine, work: Callable[[Session], T], begun: Session | None) -> T:
+def _with_retries(engine: Engine, work: Callable[[Session], T]) -> T:
     for attempt in _attempts():
         try:
-            if begun is not None and attempt == 1:
-                return finish_in(engine, begun, work)
             with session_scope(engine) as session:
                 return work(session)
         except DBAPIError as error:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from mobilize.audit.service import Entry, append
 from mobilize.auth.models import AuthFailureCount
-from mobilize.core.db import reachable, session_scope
+from mobilize.core.db import session_scope
 from mobilize.core.errors import TooManyAttempts, Unauthenticated
 
 T = TypeVar("T")
@@ -131,16 +131,13 @@ def authenticate_counted(
     work: Callable[[Session], T],
     limit: int = TOKEN_FAILURES_PER_MINUTE,
     gate: FailureGate | None = None,
-    begun: Session | None = None,
 ) -> T:
     """Run a bearer-token authentication for a caller at `source`: its failure is counted (in
     a transaction of its own, since the attempt's rolls back) instead of recorded; a source
     with `limit` failures this minute is refused without a look-up, and shut in `gate` (which
     the server asks before routing: `edge.context.RefuseShutSources`) once it reaches it.
     With a `gate`, the gate alone refuses (the server asks it before routing; it learns of
-    other processes' counts at each housekeeping pass): no look-up per request. With `begun`
-    (`core.db.begin_session`), it runs in that transaction and leaves it open
-    for the request's work; a failure rolls it back."""
+    other processes' counts at each housekeeping pass): no look-up per request."""
 
     def attempt(session: Session) -> T:
         if gate is None and failures_this_minute(session, source, "token") >= limit:
@@ -148,14 +145,9 @@ def authenticate_counted(
         return work(session)
 
     try:
-        if begun is not None:
-            with reachable(engine):
-                return attempt(begun)
         with session_scope(engine) as session:
             return attempt(session)
     except (Unauthenticated, TooManyAttempts):
-        if begun is not None:
-            begun.rollback()
         with session_scope(engine) as session:
             failures = count_failure(session, source, "token")
         if gate is not None and failures >= limit:

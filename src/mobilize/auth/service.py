@@ -103,11 +103,15 @@ def create_token(session: Session, key: bytes, username: str, name: str = "api")
 
 
 def authenticate_token(session: Session, token: str) -> Actor:
-    found = session.scalars(
-        select(ApiToken)
-        .where(ApiToken.token_hash == hash_token(token))
-        .options(joinedload(ApiToken.user).joinedload(User.grants))
-    ).unique().one_or_none()
+    found = (
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.token_hash == hash_token(token))
+            .options(joinedload(ApiToken.user).joinedload(User.grants))
+        )
+        .unique()
+        .one_or_none()
+    )
     if found is None or found.revoked_at is not None or not found.user.active:
         raise Unauthenticated("the token is unknown or revoked")
     held_agencies(session)  # the grants' paths from these, not one query each

@@ -1,16 +1,15 @@
 """Database engine, sessions and the schema version check.
 
 The default is an embedded SQLite file in WAL mode; a `postgresql+psycopg://` URL uses PostgreSQL.
-One transaction per CLI command, API request or job: opened and closed by `session_scope` (or,
-where a request's authentication begins it and its work ends it, `begin_session` and
-`finish_in`), never inside a service.
+One transaction per CLI command, API request or job: opened and closed by `session_scope`, never
+inside a service.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
@@ -18,8 +17,6 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from mobilize.core.errors import DatabaseUnavailable
-
-T = TypeVar("T")
 
 # Stable constraint names: migrations can name what they alter, and SQLite batch mode works.
 NAMING_CONVENTION = {
@@ -72,27 +69,6 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     with reachable(engine), factory() as session, session.begin():
         yield session
-
-
-def begin_session(engine: Engine) -> Session:
-    """A session with its transaction begun, for work that spans more than one block (a
-    request's authentication, then its work): `finish_in` ends it; its owner closes it."""
-    session = sessionmaker(bind=engine, expire_on_commit=False)()
-    session.begin()
-    return session
-
-
-def finish_in(engine: Engine, session: Session, work: Callable[[Session], T]) -> T:
-    """Run `work` in the transaction `begin_session` began, and commit it, as `session_scope`
-    would; rolled back on any error."""
-    with reachable(engine):
-        try:
-            result = work(session)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-    return result
 
 
 @contextmanager

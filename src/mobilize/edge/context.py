@@ -3,13 +3,6 @@
 A write runs through `perform`: one transaction, retried on serialization failures, its refusals
 recorded in the audit trail, and, with an `Idempotency-Key`, its response stored in the same
 transaction so that a retried POST gets the same answer once and only once.
-
-On PostgreSQL a request's work goes on in the transaction its authentication began (one
-connection from the pool, one BEGIN and COMMIT, the token's user and the agencies already in
-the session): `current_actor` leaves the transaction open for the actor it returns, the first
-`audited` (or `perform`) for that actor finishes it, and the request's end closes it whatever
-happened. SQLite keeps the two transactions: there every transaction holds the one write lock,
-and a refusal recorded while the request's transaction held it would wait for itself.
 """
 
 from __future__ import annotations
@@ -17,8 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
@@ -40,7 +32,6 @@ from mobilize.auth.failures import (
     too_many,
 )
 from mobilize.auth.service import Actor, authenticate_token
-from mobilize.core.db import begin_session
 from mobilize.core.errors import (
     InvalidInput,
     PreconditionFailed,
@@ -89,60 +80,13 @@ def address_of(scope: Scope) -> str:
     return client[0] if client else "unknown"
 
 
-class _Begun:
-    """The transactions that requests' authentication began, each kept for the work of the
-    actor it authenticated (by the actor object itself: two requests of one user are two)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._by_actor: dict[int, tuple[Actor, Session]] = {}
-
-    def keep(self, actor: Actor, session: Session) -> None:
-        with self._lock:
-            self._by_actor[id(actor)] = (actor, session)
-
-    def take(self, actor: Actor) -> Session | None:
-        """The transaction begun for `actor`, once; None when there is none (SQLite, or a
-        second piece of work in the same request)."""
-        with self._lock:
-            found = self._by_actor.get(id(actor))
-            if found is None or found[0] is not actor:
-                return None
-            del self._by_actor[id(actor)]
-            return found[1]
-
-
-_begun = _Begun()
-
-
-@dataclass
-class RequestTransaction:
-    """What `request_transaction` began for one request, closed at its end."""
-
-    session: Session | None = None
-    actor: Actor | None = None
-
-
-def request_transaction() -> Iterator[RequestTransaction]:
-    held = RequestTransaction()
-    try:
-        yield held
-    finally:
-        if held.actor is not None:
-            _begun.take(held.actor)  # not used by the request's work: forgotten
-        if held.session is not None:
-            held.session.close()  # rolls back what was not committed
-
-
 def current_actor(
     request: Request,
     ctx: Context,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    held: Annotated[RequestTransaction, Depends(request_transaction)],
 ) -> Actor:
     """The user behind the bearer token; a failure is counted for the caller's address (one
-    audit record per address and minute), then refused (401; 429 past the address's limit).
-    On PostgreSQL the transaction it ran in stays open for the request's work."""
+    audit record per address and minute), then refused (401; 429 past the address's limit)."""
 
     def authenticate(session: Session) -> Actor:
         if credentials is None or credentials.scheme.lower() != "bearer":
@@ -151,14 +95,7 @@ def current_actor(
 
     limit = ctx.token_failures_per_minute
     source = source_of(request)
-    engine, gate = ctx.engine, ctx.failure_gate
-    if engine.dialect.name != "postgresql":
-        return authenticate_counted(engine, source, authenticate, limit, gate)
-    held.session = begin_session(engine)
-    actor = authenticate_counted(engine, source, authenticate, limit, gate, held.session)
-    held.actor = actor
-    _begun.keep(actor, held.session)
-    return actor
+    return authenticate_counted(ctx.engine, source, authenticate, limit, ctx.failure_gate)
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
@@ -192,7 +129,7 @@ def audited(
     """Run `work` for `actor` in one transaction; a refusal is recorded as `action` on
     `target` (object type, id). Changes that may be retried go through `perform` instead."""
     refusal = Entry(actor.username, actor.agency, action, *target)
-    return run_audited(ctx.engine, ctx.audit_key, work, refusal, _begun.take(actor))
+    return run_audited(ctx.engine, ctx.audit_key, work, refusal)
 
 
 def etag(revision: int) -> str:

@@ -29,9 +29,7 @@ class Change:
     revision: int
 
 
-def get_request(
-    session: Session, actor: Actor, number: str, whole: bool = False
-) -> SupportRequest:
+def get_request(session: Session, actor: Actor, number: str, whole: bool = False) -> SupportRequest:
     """Request `number`, for a party to it; with `whole`, its lines, answers, fills and
     approvals loaded first (`load_whole`), so that the party check reads them once."""
     request = find_request(session, number, lock=False)
