@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from mobilize.planning.bounds import shortfall_lower_bound
@@ -69,3 +72,12 @@ def test_the_reported_bound_names_the_lp_when_it_is_the_highest() -> None:
     _, solver = solve_cp_sat(instance, config)
     assert solver.bound == 400
     assert solver.bound_source == "an LP of units' days, caps linking"
+
+
+def test_making_a_highs_solver_writes_nothing_to_standard_output() -> None:
+    # `mobilize plan -f json` writes the plan alone to stdout; HiGHS's banner must not join it
+    program = "from mobilize.planning.highs import new_highs; new_highs(1.0, 'simplex')"
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    )
+    assert done.stdout == ""

@@ -37,6 +37,7 @@ import highspy
 import numpy as np
 
 from mobilize.planning.evaluate import counts_towards
+from mobilize.planning.highs import new_highs
 from mobilize.planning.instance import PlanningInstance, PlanningUnit
 
 
@@ -162,11 +163,7 @@ def _caps(instance: PlanningInstance, lp: _Lp, present: dict[PlanningUnit, dict[
 
 def _solve(lp: _Lp, seconds: float) -> FlowBound:
     began = time.perf_counter()
-    highs = highspy.Highs()  # type: ignore[no-untyped-call]
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("time_limit", max(0.1, seconds))
-    highs.setOptionValue("threads", 1)
-    highs.setOptionValue("solver", "simplex")
+    highs = new_highs(seconds, "simplex")
     count = len(lp.costs)
     empty = np.array([], dtype=np.int32)
     highs.addCols(
