@@ -8,10 +8,10 @@ plan is lexicographically better. Each step can only improve the plan, so the re
 worse than greedy at the first level that differs.
 
 Honesty: a neighbourhood's optimum is not the problem's. The bound reported is a valid lower
-bound on shortfall person-days: the higher of counting who could possibly be where (`bounds`)
-and the capabilities solved alone without caps (`decompose`), when given. Lower levels carry
-no bound, and the status is `optimal` only when the plan's shortfall meets that bound and no
-level below is claimed.
+bound on shortfall person-days: the highest of counting who could possibly be where (`bounds`)
+and, when given, the capabilities solved alone without caps (`decompose`) or an LP of units'
+days with the caps linking them (`flow_bound`). Lower levels carry no bound, and the status
+is `optimal` only when the plan's shortfall meets that bound and no level below is claimed.
 """
 
 from __future__ import annotations
@@ -34,14 +34,23 @@ from mobilize.planning.segments import Segment
 from mobilize.planning.staged import Progress, ProgressListener, SolverConfig, staged_solve
 from mobilize.planning.trim import trim_excess
 
-# The bounds the search reports, the higher of the two (`SolverDocument.bound_source`).
+# The bounds the search reports, the highest of them (`SolverDocument.bound_source`).
 COUNTING = "counting who could be where"
 CAPABILITIES_ALONE = "each capability alone, caps dropped"
+UNITS_DAYS_LP = "an LP of units' days, caps linking"
 MAX_FREE_UNITS = 60
 # Wall clock kept for writing the plan and its reasons, which grows with the scenario
 # (docs/benchmarks.md, "Figures behind the settings").
 RESERVE_SECONDS = 4.0
 LOCATION_WINDOW = 3
+
+
+@dataclass(frozen=True)
+class KnownBound:
+    """A valid shortfall bound found before the search, and what gave it."""
+
+    value: int
+    source: str
 
 
 @dataclass(frozen=True)
@@ -58,18 +67,19 @@ def solve_by_neighbourhoods(
     config: SolverConfig,
     listener: ProgressListener | None = None,
     began: float | None = None,
-    known_bound: int = 0,
+    known_bound: KnownBound | None = None,
     budget: Budget | None = None,
 ) -> tuple[tuple[Deployment, ...], SolverDocument]:
     """`began`: when the whole solve started; `known_bound`: a valid shortfall bound found
-    beforehand (`decompose`), used when higher; `budget`: the whole solve's (what it has
-    spent already counts), by default `config`'s."""
+    beforehand (`solve.known_shortfall_bound`), used when higher than counting; `budget`: the
+    whole solve's (what it has spent already counts), by default `config`'s."""
     began = time.perf_counter() if began is None else began
     budget = config.budget() if budget is None else budget
     rng = random.Random(config.seed)
     counted = shortfall_lower_bound(instance)
-    bound = max(known_bound, counted)
-    source = COUNTING if counted >= known_bound else CAPABILITIES_ALONE
+    known = known_bound or KnownBound(0, CAPABILITIES_ALONE)
+    bound = max(known.value, counted)
+    source = COUNTING if counted >= known.value else known.source
     incumbent = [start]  # read by the neighbourhood generator as the plan improves
     current, score = start, plan_score(instance, start)
     tried = improved = 0

@@ -30,6 +30,7 @@ import numpy as np
 from ortools.sat import cp_model_pb2
 from ortools.sat.python import cp_model
 
+from mobilize.planning.highs import new_highs
 from mobilize.planning.instance import PlanningInstance
 from mobilize.planning.model import build_model
 from mobilize.planning.segments import Segment
@@ -74,11 +75,7 @@ def lp_shortfall_bound(instance: PlanningInstance, parts: list[Segment], seconds
 def lp_bound(model: cp_model.CpModel, seconds: float) -> LpBound:
     """The least value of `model`'s objective over its LP relaxation, rounded up."""
     proto = _proto(model)
-    highs = highspy.Highs()  # type: ignore[no-untyped-call]
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("time_limit", max(0.1, seconds))
-    highs.setOptionValue("threads", 1)
-    highs.setOptionValue("solver", "ipm")
+    highs = new_highs(seconds, "ipm")
     _add_columns(highs, proto)
     rows = _rows(proto)
     if rows.lower:

@@ -12,10 +12,16 @@ import time
 from mobilize.planning.budget import Budget
 from mobilize.planning.decompose import CapabilityRelaxation, shortfall_by_capability
 from mobilize.planning.evaluate import Deployment, ordered_score
+from mobilize.planning.flow_bound import flow_shortfall_bound
 from mobilize.planning.greedy import greedy_plan
 from mobilize.planning.hints import extract_deployments, hint_deployments
 from mobilize.planning.instance import PlanningInstance
-from mobilize.planning.lns import solve_by_neighbourhoods
+from mobilize.planning.lns import (
+    CAPABILITIES_ALONE,
+    UNITS_DAYS_LP,
+    KnownBound,
+    solve_by_neighbourhoods,
+)
 from mobilize.planning.model import build_model
 from mobilize.planning.repair import fit_under_caps
 from mobilize.planning.rules import keeps_plan_rules
@@ -63,11 +69,13 @@ def solve_cp_sat(
     parts = segments(instance, every_day=config.every_day)
     size = model_size(instance, parts)
     if not config.every_day and size > config.full_model_limit:
-        bound, start = 0, hint
+        by_capability: dict[str, int] = {}
+        start = hint
         if config.decompose and size <= RELAXATION_LIMIT:
-            bound, start = _capabilities_first(instance, parts, hint, config, budget)
+            by_capability, start = _capabilities_first(instance, parts, hint, config, budget)
+        known = known_shortfall_bound(instance, by_capability, budget)
         deployments, document = solve_by_neighbourhoods(
-            instance, parts, start, config, listener, began, bound, budget
+            instance, parts, start, config, listener, began, known, budget
         )
         if start is not hint:
             method = f"{document.method}, started from {FITTED_START}"
@@ -98,21 +106,36 @@ def _capabilities_first(
     hint: tuple[Deployment, ...],
     config: SolverConfig,
     budget: Budget,
-) -> tuple[int, tuple[Deployment, ...]]:
-    """Before a neighbourhood search: the capabilities alone give its bound, and their plans
-    fitted under the caps its start, when that beats `hint` (not for a re-plan, whose start
-    should be the adopted plan's neighbour, which the capabilities know nothing of)."""
+) -> tuple[dict[str, int], tuple[Deployment, ...]]:
+    """Before a neighbourhood search: the capabilities alone give each capability's shortfall
+    bound, and their plans fitted under the caps its start, when that beats `hint` (not for a
+    re-plan, whose start should be the adopted plan's neighbour, which the capabilities know
+    nothing of)."""
     part = budget.part(budget.limit * RELAXATION_SHARE)
     found = shortfall_by_capability(instance, config.threads, config.seed, part)
     if found is None:
-        return 0, hint
+        return {}, hint
     if found.plan is None or instance.previous:
-        return found.total, hint
+        return found.bounds, hint
     part = budget.part(budget.limit * REPAIR_SHARE)
     fitted = fit_under_caps(instance, parts, found.plan, part, config.threads, config.seed)
     if fitted is None or ordered_score(instance, hint) <= ordered_score(instance, fitted):
-        return found.total, hint
-    return found.total, fitted
+        return found.bounds, hint
+    return found.bounds, fitted
+
+
+def known_shortfall_bound(
+    instance: PlanningInstance, by_capability: dict[str, int], budget: Budget
+) -> KnownBound:
+    """The better of the capabilities' bounds added up and the LP of units' days with the caps
+    linking them (`flow_bound`, those bounds among its rows), and which one gave it. The LP
+    is not CP-SAT work: it is solved to the end (HiGHS, one thread, deterministic), the safety
+    stop aside."""
+    alone = KnownBound(sum(by_capability.values()), CAPABILITIES_ALONE)
+    found = flow_shortfall_bound(instance, by_capability, max(1.0, budget.seconds_left()))
+    if found.solved and found.value > alone.value:
+        return KnownBound(found.value, UNITS_DAYS_LP)
+    return alone
 
 
 def starting_plan(
