@@ -18,8 +18,8 @@ of their p95s is the solve's own cost to a read.
 With `--no-kill` the job is cancelled after the reads during the solve instead (the latency
 figures alone, in a third of the time).
 
-    .venv/bin/python benchmarks/worker_tier.py [--units 300] [--time-limit 120] [--reads 200]
-        [--blocks 20] [--worker-cpu idle|low|normal] [--no-kill]
+    .venv/bin/python benchmarks/worker_tier.py [--units 300] [--time-limit 120] [--reads 400]
+        [--blocks 40] [--worker-cpu idle|low|normal] [--no-kill]
 """
 
 from __future__ import annotations
@@ -282,8 +282,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=300)
     parser.add_argument("--time-limit", type=float, default=120.0)
-    parser.add_argument("--reads", type=int, default=200)
-    parser.add_argument("--blocks", type=int, default=20, help="paired blocks of reads")
+    parser.add_argument("--reads", type=int, default=400)
+    parser.add_argument("--blocks", type=int, default=40, help="paired blocks of reads")
     parser.add_argument("--worker-cpu", choices=("idle", "low", "normal"), default="idle")
     parser.add_argument("--no-kill", action="store_true", help="cancel the job instead")
     options = parser.parse_args()
