@@ -33,21 +33,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import highspy
 import numpy as np
 
 from mobilize.planning.evaluate import counts_towards
-from mobilize.planning.highs import new_highs
+from mobilize.planning.highs import LpBound, Rows, new_highs, solve_for_bound
 from mobilize.planning.instance import PlanningInstance, PlanningUnit
-
-
-@dataclass(frozen=True)
-class FlowBound:
-    value: int  # a valid lower bound on shortfall person-days (0 when the LP was not solved)
-    solved: bool
-    seconds: float
-    columns: int
-    rows: int
 
 
 @dataclass
@@ -57,11 +47,7 @@ class _Lp:
     costs: list[float] = field(default_factory=list)
     col_lower: list[float] = field(default_factory=list)
     col_upper: list[float] = field(default_factory=list)
-    row_lower: list[float] = field(default_factory=list)
-    row_upper: list[float] = field(default_factory=list)
-    starts: list[int] = field(default_factory=list)
-    indices: list[int] = field(default_factory=list)
-    values: list[float] = field(default_factory=list)
+    rows: Rows = field(default_factory=Rows)
 
     def column(self, lower: float, upper: float, cost: float = 0.0) -> int:
         self.costs.append(cost)
@@ -70,19 +56,14 @@ class _Lp:
         return len(self.costs) - 1
 
     def row(self, terms: Sequence[tuple[int, float]], lower: float, upper: float) -> None:
-        self.starts.append(len(self.indices))
-        for index, value in terms:
-            self.indices.append(index)
-            self.values.append(value)
-        self.row_lower.append(lower)
-        self.row_upper.append(upper)
+        self.rows.add(dict(terms), lower, upper)  # each row names a column once
 
 
 def flow_shortfall_bound(
     instance: PlanningInstance,
     capability_bounds: dict[str, int] | None = None,
     seconds: float = 600.0,
-) -> FlowBound:
+) -> LpBound:
     """The least shortfall person-days of the LP above, rounded up; `capability_bounds`: valid
     lower bounds on each capability's shortfall (the capabilities alone), added as rows;
     `seconds`: a safety stop (a stopped LP gives no bound: 0)."""
@@ -161,7 +142,7 @@ def _caps(instance: PlanningInstance, lp: _Lp, present: dict[PlanningUnit, dict[
                 lp.row(terms, -math.inf, float(cap.max_personnel))
 
 
-def _solve(lp: _Lp, seconds: float) -> FlowBound:
+def _solve(lp: _Lp, seconds: float) -> LpBound:
     began = time.perf_counter()
     highs = new_highs(seconds, "simplex")
     count = len(lp.costs)
@@ -176,18 +157,6 @@ def _solve(lp: _Lp, seconds: float) -> FlowBound:
         empty,
         np.array([]),
     )
-    if lp.row_lower:
-        highs.addRows(
-            len(lp.row_lower),
-            np.array(lp.row_lower),
-            np.array(lp.row_upper),
-            len(lp.indices),
-            np.array(lp.starts, dtype=np.int32),
-            np.array(lp.indices, dtype=np.int32),
-            np.array(lp.values),
-        )
-    highs.run()
-    solved = highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
-    objective = highs.getInfo().objective_function_value
-    value = max(0, math.ceil(objective - 1e-6 * max(1.0, abs(objective)))) if solved else 0
-    return FlowBound(value, solved, time.perf_counter() - began, count, len(lp.row_lower))
+    lp.rows.add_to(highs)
+    solved, value = solve_for_bound(highs)
+    return LpBound(value, solved, time.perf_counter() - began, count, len(lp.rows.lower))

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import highspy
@@ -30,39 +29,12 @@ import numpy as np
 from ortools.sat import cp_model_pb2
 from ortools.sat.python import cp_model
 
-from mobilize.planning.highs import new_highs
+from mobilize.planning.highs import LpBound, Rows, new_highs, solve_for_bound
 from mobilize.planning.instance import PlanningInstance
 from mobilize.planning.model import build_model
 from mobilize.planning.segments import Segment
 
 INT64_LIMIT = 2**62  # CP-SAT writes unbounded domain ends as +-2**63 - 1
-
-
-@dataclass(frozen=True)
-class LpBound:
-    value: int  # a valid lower bound of the level (0 when the LP was not solved)
-    solved: bool
-    seconds: float
-    columns: int
-    rows: int
-
-
-@dataclass
-class _Rows:
-    """Rows in compressed form for HiGHS."""
-
-    lower: list[float] = field(default_factory=list)
-    upper: list[float] = field(default_factory=list)
-    starts: list[int] = field(default_factory=list)
-    indices: list[int] = field(default_factory=list)
-    values: list[float] = field(default_factory=list)
-
-    def add(self, terms: dict[int, float], lower: float, upper: float) -> None:
-        self.starts.append(len(self.indices))
-        self.indices.extend(terms)
-        self.values.extend(terms.values())
-        self.lower.append(lower)
-        self.upper.append(upper)
 
 
 def lp_shortfall_bound(instance: PlanningInstance, parts: list[Segment], seconds: float) -> LpBound:
@@ -78,21 +50,8 @@ def lp_bound(model: cp_model.CpModel, seconds: float) -> LpBound:
     highs = new_highs(seconds, "ipm")
     _add_columns(highs, proto)
     rows = _rows(proto)
-    if rows.lower:
-        highs.addRows(
-            len(rows.lower),
-            np.array(rows.lower),
-            np.array(rows.upper),
-            len(rows.indices),
-            np.array(rows.starts, dtype=np.int32),
-            np.array(rows.indices, dtype=np.int32),
-            np.array(rows.values),
-        )
-    highs.run()
-    solved = highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
-    objective = highs.getInfo().objective_function_value + proto.objective.offset
-    # the interior point method ends within relative tolerances of about 1e-8: stay below
-    value = max(0, math.ceil(objective - 1e-6 * max(1.0, abs(objective)))) if solved else 0
+    rows.add_to(highs)
+    solved, value = solve_for_bound(highs, proto.objective.offset)
     return LpBound(value, solved, highs.getRunTime(), len(proto.variables), len(rows.lower))
 
 
@@ -137,8 +96,8 @@ def _clause(literals: list[int]) -> tuple[dict[int, float], float]:
     return terms, 1.0 - constant
 
 
-def _rows(proto: cp_model_pb2.CpModelProto) -> _Rows:
-    rows = _Rows()
+def _rows(proto: cp_model_pb2.CpModelProto) -> Rows:
+    rows = Rows()
     for constraint in proto.constraints:
         kind = constraint.WhichOneof("constraint")
         # an enforced constraint holds or one of its enforcement literals is false
