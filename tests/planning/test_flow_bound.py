@@ -13,15 +13,12 @@ from mobilize.planning.flow_bound import flow_shortfall_bound
 from mobilize.planning.instance import build_instance
 from mobilize.planning.solve import SolverConfig, solve_cp_sat
 from tests.planning.conftest import tiny_scenario
-from tests.planning.test_segments import random_small_scenario
+from tests.planning.test_segments import proved_shortfall_optimum
 
 
 @pytest.mark.parametrize("seed", range(16))
 def test_the_units_days_lp_never_exceeds_the_proved_optimum(seed: int) -> None:
-    instance = build_instance(random_small_scenario(seed))
-    _, solver = solve_cp_sat(instance, SolverConfig(time_limit=20))
-    assert solver.stages[0].status == "optimal"
-    optimum = solver.stages[0].objective
+    instance, optimum = proved_shortfall_optimum(seed)
     alone = shortfall_by_capability(instance, 1, 0, SolverConfig(time_limit=5).budget())
     assert alone is not None
     plain = flow_shortfall_bound(instance)

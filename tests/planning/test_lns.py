@@ -13,7 +13,7 @@ from mobilize.planning.instance import build_instance
 from mobilize.planning.solve import SolverConfig, solve_cp_sat
 from mobilize.scenario.generator import GeneratorSettings, generate_scenario
 from tests.planning.conftest import assert_verified
-from tests.planning.test_segments import random_small_scenario
+from tests.planning.test_segments import proved_shortfall_optimum, random_small_scenario
 
 
 def test_neighbourhood_search_improves_on_greedy_and_verifies() -> None:
@@ -35,10 +35,7 @@ def test_neighbourhood_search_improves_on_greedy_and_verifies() -> None:
 
 @pytest.mark.parametrize("seed", range(10))
 def test_shortfall_bound_never_exceeds_the_proved_optimum(seed: int) -> None:
-    instance = build_instance(random_small_scenario(seed))
-    _, solver = solve_cp_sat(instance, SolverConfig(time_limit=20))
-    assert solver.stages[0].status == "optimal"
-    optimum = solver.stages[0].objective
+    instance, optimum = proved_shortfall_optimum(seed)
     assert shortfall_lower_bound(instance) <= optimum
     assert (
         shortfall_bound_by_capability(instance, 2, 0, SolverConfig(time_limit=5).budget())

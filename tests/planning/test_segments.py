@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 from datetime import date, timedelta
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 
 from mobilize.planning.assemble import assemble_plan
-from mobilize.planning.instance import build_instance
+from mobilize.planning.instance import PlanningInstance, build_instance
 from mobilize.planning.segments import data_change_days, decision_days, segments
 from mobilize.planning.solve import SolverConfig, solve_cp_sat
 from mobilize.scenario.schemas import Scenario
@@ -62,6 +63,18 @@ def random_small_scenario(seed: int) -> Scenario:
         }
     ]
     return tiny_scenario(units, requirements, days=days, caps=caps if rng.random() < 0.6 else [])
+
+
+@functools.cache
+def proved_shortfall_optimum(seed: int) -> tuple[PlanningInstance, int]:
+    """`random_small_scenario(seed)` as an instance, and its least shortfall as CP-SAT proves
+    it: what a valid bound must never exceed (once per seed and test process)."""
+    instance = build_instance(random_small_scenario(seed))
+    _, solver = solve_cp_sat(instance, SolverConfig(time_limit=20))
+    assert solver.stages[0].status == "optimal"
+    optimum = solver.stages[0].objective
+    assert optimum is not None
+    return instance, int(optimum)
 
 
 @pytest.mark.parametrize("seed", range(40))
